@@ -1,0 +1,94 @@
+import 'reflect-metadata';
+import bodyParser from '@koa/bodyparser';
+import Koa from 'koa';
+import Router from 'koa-router';
+import session from 'koa-session';
+import type { Logger } from 'pino';
+import { Authenticator } from './auth/authenticator';
+import { createPassport } from './auth/passport';
+import { PUBLIC_DIR, TEMPLATES_DIR } from './paths';
+import { DummyHash } from './auth/passwords';
+import type { UserRepository } from './users/user-repository';
+import { csrfProtection } from './web/csrf';
+import { renderErrors, renderNotFound } from './web/error-pages';
+import { flashMessages } from './web/flash';
+import './web/koa-context';
+import { createTemplateEnvironment, templateRendering } from './web/render';
+import { requestContext } from './web/request-context';
+import { requireLogin } from './web/require-login';
+import { dashboardRoutes } from './web/routes/dashboard';
+import { healthRoutes, type ReadinessCheck } from './web/routes/health';
+import { homeRoutes } from './web/routes/home';
+import { loginRoutes } from './web/routes/login';
+import { logoutRoutes } from './web/routes/logout';
+import { securityHeaders } from './web/security-headers';
+import { staticFiles } from './web/static-files';
+
+export const SESSION_COOKIE_NAME = 'sid';
+
+// Login forms are a few hundred bytes; anything much larger is not a form of ours.
+const FORM_BODY_LIMIT = '16kb';
+
+export interface AppOptions {
+  users: UserRepository;
+  checkReadiness: ReadinessCheck;
+  logger: Logger;
+  sessionKeys: string[];
+  bcryptCost: number;
+  isProduction: boolean;
+}
+
+/**
+ * Builds the Koa app. The middleware below runs in this order for every request: public routes
+ * come before the login gate, and protected routes after it.
+ */
+export function createApp(options: AppOptions): Koa {
+  const app = new Koa({ keys: options.sessionKeys });
+  const passport = createPassport(
+    new Authenticator(options.users, new DummyHash(options.bcryptCost)),
+    options.users,
+  );
+
+  app.use(requestContext(options.logger));
+  app.use(templateRendering(createTemplateEnvironment(TEMPLATES_DIR)));
+  app.use(renderErrors);
+  app.use(securityHeaders(options.isProduction));
+  app.use(renderNotFound);
+  app.use(staticFiles(PUBLIC_DIR));
+  app.use(healthRoutes(options.checkReadiness).routes());
+
+  app.use(session(sessionOptions(options.isProduction), app));
+  app.use(bodyParser({ enableTypes: ['form'], formLimit: FORM_BODY_LIMIT }));
+  app.use(csrfProtection());
+  app.use(passport.initialize());
+  app.use(passport.session());
+  app.use(flashMessages);
+
+  app.use(homeRoutes().routes());
+  app.use(loginRoutes({ passport, users: options.users }).routes());
+  app.use(logoutRoutes().routes());
+
+  app.use(protectedRoutes().routes());
+
+  return app;
+}
+
+/** Routes that need a logged-in user; the gate runs only for requests that match one of them. */
+function protectedRoutes(): Router {
+  const router = new Router();
+  router.use(requireLogin);
+  router.use(dashboardRoutes().routes());
+  return router;
+}
+
+function sessionOptions(isProduction: boolean) {
+  return {
+    key: SESSION_COOKIE_NAME,
+    // Anonymous sessions (and logins without "remember me") end when the browser closes.
+    maxAge: 'session' as const,
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: isProduction,
+    signed: true,
+  };
+}

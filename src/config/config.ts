@@ -1,0 +1,146 @@
+import { ConfigError } from './config-error';
+
+/** Where the server finds Firestore. */
+export type FirestoreTarget =
+  | { kind: 'emulator'; host: string; projectId: string }
+  | { kind: 'cloud'; projectId: string }
+  | { kind: 'embedded'; projectId: string; port: number | undefined };
+
+export interface Config {
+  isProduction: boolean;
+  host: string;
+  port: number;
+  firestore: FirestoreTarget;
+  /** Keys that sign the session cookie, newest first; undefined means "generate in development". */
+  sessionKeys: string[] | undefined;
+  bcryptCost: number;
+  logLevel: string;
+  /** Folder for local state in development: emulator data and generated session keys. */
+  dataDir: string;
+}
+
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_BCRYPT_COST = 12;
+export const DEFAULT_EMULATOR_PROJECT_ID = 'demo-login';
+
+// bcrypt's cost is a base-2 logarithm: 4 is the smallest the library accepts, and 15 already takes
+// seconds per hash on a typical core, which would stall logins.
+const MIN_BCRYPT_COST = 4;
+const MAX_BCRYPT_COST = 15;
+const MIN_SESSION_KEY_LENGTH = 32;
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the configuration from environment variables, throwing ConfigError on any bad value. */
+export function loadConfig(env: Env = process.env): Config {
+  const isProduction = env.NODE_ENV === 'production';
+
+  return {
+    isProduction,
+    host: env.HOST?.trim() || (isProduction ? '0.0.0.0' : '127.0.0.1'),
+    port: parseIntegerVariable(env, 'PORT', DEFAULT_PORT, 0, 65535),
+    firestore: resolveFirestoreTarget(env, isProduction),
+    sessionKeys: parseSessionKeys(env, isProduction),
+    bcryptCost: parseIntegerVariable(
+      env,
+      'BCRYPT_COST',
+      DEFAULT_BCRYPT_COST,
+      MIN_BCRYPT_COST,
+      MAX_BCRYPT_COST,
+    ),
+    logLevel: env.LOG_LEVEL?.trim() || 'info',
+    dataDir: env.DATA_DIR?.trim() || '.data',
+  };
+}
+
+function resolveFirestoreTarget(env: Env, isProduction: boolean): FirestoreTarget {
+  const emulatorHost = env.FIRESTORE_EMULATOR_HOST?.trim();
+  const projectId = env.GOOGLE_CLOUD_PROJECT?.trim();
+
+  if (projectId !== undefined && projectId !== '') {
+    validateProjectId(projectId);
+  }
+
+  if (emulatorHost) {
+    return { kind: 'emulator', host: emulatorHost, projectId: projectId || DEFAULT_EMULATOR_PROJECT_ID };
+  }
+
+  if (projectId) {
+    return { kind: 'cloud', projectId };
+  }
+
+  if (isProduction) {
+    throw new ConfigError(
+      'No Firestore target in production: set GOOGLE_CLOUD_PROJECT to the Google Cloud project ' +
+        'that holds the database (or FIRESTORE_EMULATOR_HOST for an emulator).',
+    );
+  }
+
+  // The embedded emulator's port comes from firebase.json unless FIRESTORE_EMULATOR_PORT is set.
+  const port = env.FIRESTORE_EMULATOR_PORT?.trim()
+    ? parseIntegerVariable(env, 'FIRESTORE_EMULATOR_PORT', 0, 1, 65535)
+    : undefined;
+
+  return { kind: 'embedded', projectId: DEFAULT_EMULATOR_PROJECT_ID, port };
+}
+
+// Google Cloud project ids: 6 to 30 characters, lower-case letters, digits and hyphens,
+// starting with a letter and not ending with a hyphen.
+const PROJECT_ID_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+
+function validateProjectId(projectId: string): void {
+  if (!PROJECT_ID_PATTERN.test(projectId)) {
+    throw new ConfigError(
+      `GOOGLE_CLOUD_PROJECT "${projectId}" is not a valid project id: use 6 to 30 lower-case ` +
+        'letters, digits and hyphens, starting with a letter (for the emulator, e.g. "demo-login").',
+    );
+  }
+}
+
+function parseSessionKeys(env: Env, isProduction: boolean): string[] | undefined {
+  const raw = env.SESSION_KEYS?.trim();
+
+  if (!raw) {
+    if (isProduction) {
+      throw new ConfigError(
+        'SESSION_KEYS is missing: set it to a comma-separated list of random secrets of at least ' +
+          `${MIN_SESSION_KEY_LENGTH} characters (newest first), e.g. from "openssl rand -hex 32".`,
+      );
+    }
+    return undefined;
+  }
+
+  const keys = raw.split(',').map((key) => key.trim());
+  const shortKeyIndex = keys.findIndex((key) => key.length < MIN_SESSION_KEY_LENGTH);
+
+  if (shortKeyIndex !== -1) {
+    throw new ConfigError(
+      `SESSION_KEYS entry ${shortKeyIndex + 1} is shorter than ${MIN_SESSION_KEY_LENGTH} ` +
+        'characters: use long random secrets, e.g. from "openssl rand -hex 32".',
+    );
+  }
+
+  return keys;
+}
+
+function parseIntegerVariable(
+  env: Env,
+  name: string,
+  defaultValue: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name]?.trim();
+
+  if (raw === undefined || raw === '') {
+    return defaultValue;
+  }
+
+  const value = Number(raw);
+
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(`${name} "${raw}" is invalid: expected a whole number from ${min} to ${max}.`);
+  }
+
+  return value;
+}

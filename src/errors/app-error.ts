@@ -1,0 +1,19 @@
+/**
+ * An error whose message is safe to show to the person who caused it. The status is the HTTP
+ * status a web request answers with; the code is stable for tests and logs.
+ */
+export class AppError extends Error {
+  override readonly name: string = 'AppError';
+
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

@@ -1,0 +1,27 @@
+import type { Firestore } from '@google-cloud/firestore';
+
+const READINESS_TIMEOUT_MS = 2000;
+
+/**
+ * Returns a check that reads one (usually missing) document and fails when Firestore does not
+ * answer within the timeout; the client's own retries could otherwise take minutes.
+ */
+export function createFirestoreReadinessCheck(firestore: Firestore, timeoutMs = READINESS_TIMEOUT_MS) {
+  return async function checkFirestore(): Promise<void> {
+    const read = firestore.collection('_health').doc('readiness').get();
+    await withTimeout(read, timeoutMs, `Firestore did not answer within ${timeoutMs} ms`);
+  };
+}
+
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), timeoutMs);
+  });
+
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

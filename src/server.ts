@@ -1,0 +1,119 @@
+import 'reflect-metadata';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import { createApp } from './app';
+import { loadConfig, type Config } from './config/config';
+import { ConfigError } from './config/config-error';
+import { loadOrCreateDevSessionKeys } from './config/session-keys';
+import { connectFirestore, type FirestoreConnection } from './firestore/connect';
+import { createFirestoreReadinessCheck } from './firestore/readiness';
+import { createLogger } from './log/logger';
+import { createUserRepository, type UserRepository } from './users/user-repository';
+
+// In-flight requests get this long to finish after SIGTERM before their connections are cut.
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ level: config.logLevel, pretty: !config.isProduction });
+  const connection = await connectFirestore(config, logger);
+
+  try {
+    await serve(config, connection, logger);
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+}
+
+async function serve(config: Config, connection: FirestoreConnection, logger: Logger): Promise<void> {
+  const users = createUserRepository(connection.firestore);
+
+  const app = createApp({
+    users,
+    checkReadiness: createFirestoreReadinessCheck(connection.firestore),
+    logger,
+    sessionKeys: config.sessionKeys ?? (await loadOrCreateDevSessionKeys(config.dataDir)),
+    bcryptCost: config.bcryptCost,
+    isProduction: config.isProduction,
+  });
+
+  const server = await listen(app.callback(), config);
+  logger.info({ url: `http://${displayHost(config.host)}:${config.port}` }, 'server listening');
+
+  stopOnSignals(server, connection, logger);
+  await logFirstUserHint(users, logger);
+}
+
+function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+function listen(handler: RequestListener, config: Config): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer(handler);
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+function displayHost(host: string): string {
+  return host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host;
+}
+
+async function logFirstUserHint(users: UserRepository, logger: Logger): Promise<void> {
+  if (!(await users.hasAnyUser())) {
+    logger.info('no users yet; create the first one with: npm run users -- add NAME');
+  }
+}
+
+/** Stops accepting connections, lets in-flight requests finish, then closes Firestore. */
+function stopOnSignals(server: Server, connection: FirestoreConnection, logger: Logger): void {
+  let stopping = false;
+
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+
+    await closeServer(server);
+    await connection.close();
+    logger.info('shutdown complete');
+    process.exit(0);
+  };
+
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+function closeServer(server: Server): Promise<void> {
+  const forceClose = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+  forceClose.unref();
+
+  return new Promise((resolve) => {
+    server.close(() => {
+      clearTimeout(forceClose);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error);
+  process.stderr.write(`Startup failed: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,57 @@
+import { InvalidUsernameError } from './user-errors';
+
+export const MAX_USERNAME_LENGTH = 64;
+
+/** A username as typed (for display) and its normalized form (the user's document id). */
+export interface Username {
+  display: string;
+  id: string;
+}
+
+// Letters, combining marks and digits of any script, plus the punctuation common in usernames
+// and e-mail addresses. This excludes "/", whitespace and every control or format character.
+const ALLOWED_CHARACTERS = /^[\p{L}\p{M}\p{N}._@+-]+$/u;
+
+// Firestore reserves document ids that start and end with two underscores.
+const RESERVED_ID = /^__.*__$/;
+
+/**
+ * Validates a username and derives its document id: NFKC-normalized, trimmed and lower-cased, so
+ * that look-alike spellings ("Ａｌｉｃｅ", " alice") name the same account.
+ * Throws InvalidUsernameError before anything touches Firestore.
+ */
+export function parseUsername(input: unknown): Username {
+  if (typeof input !== 'string') {
+    throw new InvalidUsernameError('it must be text');
+  }
+
+  const display = input.normalize('NFKC').trim();
+  const id = display.toLowerCase().normalize('NFKC');
+  validateUsernameId(id);
+
+  return { display, id };
+}
+
+function validateUsernameId(id: string): void {
+  if (id === '') {
+    throw new InvalidUsernameError('it is empty');
+  }
+
+  if ([...id].length > MAX_USERNAME_LENGTH) {
+    throw new InvalidUsernameError(`it is longer than ${MAX_USERNAME_LENGTH} characters`);
+  }
+
+  if (!ALLOWED_CHARACTERS.test(id)) {
+    throw new InvalidUsernameError(
+      'use only letters, digits and the characters . _ @ + - (no spaces, slashes or control characters)',
+    );
+  }
+
+  if (id === '.' || id === '..') {
+    throw new InvalidUsernameError('"." and ".." are not allowed');
+  }
+
+  if (RESERVED_ID.test(id)) {
+    throw new InvalidUsernameError('names that start and end with "__" are reserved');
+  }
+}

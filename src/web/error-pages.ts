@@ -1,0 +1,76 @@
+import type { Context, Next } from 'koa';
+import { isAppError } from '../errors/app-error';
+import { MESSAGES } from './messages';
+
+interface HttpErrorLike {
+  status: number;
+  expose: boolean;
+  message: string;
+}
+
+/**
+ * Turns every error into a page from the error template. A client error (4xx) shows its message;
+ * a fault (5xx) shows a generic text, and its detail goes only to the log.
+ */
+export async function renderErrors(ctx: Context, next: Next): Promise<void> {
+  try {
+    await next();
+  } catch (error) {
+    const { status, message } = describeError(error);
+
+    if (status >= 500) {
+      ctx.log.error({ err: error }, 'request failed');
+    } else {
+      ctx.log.info({ status, reason: message }, 'request rejected');
+    }
+
+    renderErrorPage(ctx, status, message);
+  }
+}
+
+/** Answers requests that no route handled with the 404 page. */
+export async function renderNotFound(ctx: Context, next: Next): Promise<void> {
+  await next();
+
+  if (ctx.status === 404 && ctx.body === undefined) {
+    renderErrorPage(ctx, 404, MESSAGES.notFound);
+  }
+}
+
+function describeError(error: unknown): { status: number; message: string } {
+  if (isAppError(error) && error.status < 500) {
+    return { status: error.status, message: error.message };
+  }
+
+  if (isExposedHttpError(error)) {
+    return { status: error.status, message: error.message };
+  }
+
+  return { status: 500, message: MESSAGES.internalError };
+}
+
+// Koa's ctx.throw and the body parser raise http-errors, whose "expose" flag marks 4xx messages
+// as safe to show.
+function isExposedHttpError(error: unknown): error is HttpErrorLike {
+  const candidate = error as Partial<HttpErrorLike> | null;
+  return (
+    typeof candidate?.status === 'number' &&
+    candidate.status >= 400 &&
+    candidate.status < 500 &&
+    candidate.expose === true
+  );
+}
+
+function renderErrorPage(ctx: Context, status: number, message: string): void {
+  ctx.status = status;
+  ctx.set('Cache-Control', 'no-store');
+
+  try {
+    ctx.render('error.njk', { status, message });
+  } catch (renderError) {
+    // The template itself failed; fall back to plain text rather than fail again.
+    ctx.log.error({ err: renderError }, 'rendering the error page failed');
+    ctx.type = 'text';
+    ctx.body = `${status} ${message}`;
+  }
+}

@@ -1,0 +1,20 @@
+import type { Context } from 'koa';
+import Router from 'koa-router';
+import { PREVIOUS_LOGIN_SESSION_KEY } from './login';
+
+/** GET /dashboard, the page a user lands on after logging in. */
+export function dashboardRoutes(): Router {
+  const router = new Router();
+  router.get('/dashboard', showDashboard);
+  return router;
+}
+
+async function showDashboard(ctx: Context): Promise<void> {
+  const previousLogin = ctx.session?.[PREVIOUS_LOGIN_SESSION_KEY];
+
+  ctx.set('Cache-Control', 'no-store');
+  ctx.render('dashboard.njk', {
+    user: ctx.state.user,
+    previousLoginAt: typeof previousLogin === 'string' ? new Date(previousLogin) : null,
+  });
+}

@@ -1,0 +1,33 @@
+import type { Context, Next } from 'koa';
+import send from 'koa-send';
+
+const STATIC_PREFIX = '/static/';
+
+// Stylesheets change rarely and are small; a day of caching keeps pages fast while letting a
+// deployment's new styles arrive by the next day at the latest.
+const STATIC_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** Serves files from publicDir under /static/, with caching headers. */
+export function staticFiles(publicDir: string) {
+  return async function serveStatic(ctx: Context, next: Next): Promise<void> {
+    const isStaticRequest = ctx.path.startsWith(STATIC_PREFIX) && ['GET', 'HEAD'].includes(ctx.method);
+    if (!isStaticRequest) {
+      await next();
+      return;
+    }
+
+    const served = await send(ctx, ctx.path.slice(STATIC_PREFIX.length), {
+      root: publicDir,
+      maxage: STATIC_MAX_AGE_MS,
+    }).catch((error: { status?: number }) => {
+      if (error.status === 404) {
+        return undefined;
+      }
+      throw error;
+    });
+
+    if (!served) {
+      await next();
+    }
+  };
+}

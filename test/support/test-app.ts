@@ -1,0 +1,90 @@
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Firestore } from '@google-cloud/firestore';
+import pino from 'pino';
+import request from 'supertest';
+import { createApp, type AppOptions } from '../../src/app';
+import { hashPassword } from '../../src/auth/passwords';
+import { createFirestoreClient } from '../../src/firestore/client';
+import { createFirestoreReadinessCheck } from '../../src/firestore/readiness';
+import type { UserStatus } from '../../src/users/user';
+import { createUserRepository, type UserRepository } from '../../src/users/user-repository';
+
+// The lowest cost bcrypt accepts keeps the suite fast; production defaults to 12.
+export const TEST_BCRYPT_COST = 4;
+
+/** The emulator that test/run-tests started (or the one FIRESTORE_EMULATOR_HOST names). */
+export function emulatorHost(): string {
+  const host = process.env.FIRESTORE_EMULATOR_HOST;
+  if (!host) {
+    throw new Error('FIRESTORE_EMULATOR_HOST is not set: run the tests with "npm test"');
+  }
+  return host;
+}
+
+/** A project id of its own, so each test sees an empty database in the shared emulator. */
+export function newProjectId(): string {
+  return `demo-t-${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+}
+
+export function newFirestore(projectId = newProjectId()): Firestore {
+  return createFirestoreClient({ kind: 'emulator', host: emulatorHost(), projectId });
+}
+
+export interface TestApp {
+  baseUrl: string;
+  server: Server;
+  firestore: Firestore;
+  users: UserRepository;
+  /** A cookie-keeping HTTP client for the running server. */
+  agent: ReturnType<typeof request.agent>;
+  close(): Promise<void>;
+}
+
+/** Starts the real app on a loopback port against a fresh emulator project. */
+export async function startTestApp(overrides: Partial<AppOptions> = {}): Promise<TestApp> {
+  const firestore = newFirestore();
+  const users = overrides.users ?? createUserRepository(firestore);
+  const app = createApp({
+    users,
+    checkReadiness: createFirestoreReadinessCheck(firestore),
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    sessionKeys: [randomBytes(32).toString('hex')],
+    bcryptCost: TEST_BCRYPT_COST,
+    isProduction: false,
+    ...overrides,
+  });
+
+  const server = await new Promise<Server>((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    server,
+    firestore,
+    users,
+    agent: request.agent(server),
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await firestore.terminate();
+    },
+  };
+}
+
+/** Creates a user directly through the repository. */
+export async function addUser(
+  users: UserRepository,
+  username: string,
+  password: string,
+  status: UserStatus = 'active',
+): Promise<void> {
+  await users.createUser(username, await hashPassword(password, TEST_BCRYPT_COST));
+  if (status !== 'active') {
+    await users.setStatus(username, status);
+  }
+}
