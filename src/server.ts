@@ -112,8 +112,14 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+function describeStartupFailure(error: unknown): string {
+  if (error instanceof ConfigError) {
+    return error.message;
+  }
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
 main().catch((error: unknown) => {
-  const message = error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error);
-  process.stderr.write(`Startup failed: ${message}\n`);
+  process.stderr.write(`Startup failed: ${describeStartupFailure(error)}\n`);
   process.exit(1);
 });

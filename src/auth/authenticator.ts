@@ -4,7 +4,7 @@ import { InvalidUsernameError } from '../users/user-errors';
 import type { UserRepository } from '../users/user-repository';
 import { type DummyHash, verifyPassword } from './passwords';
 
-/** How a login attempt ended; rejected credentials are outcomes, not exceptions. */
+/** The outcome of a login attempt. Rejected credentials are outcomes, not exceptions. */
 export type LoginOutcome =
   | { kind: 'success'; user: User }
   | { kind: 'invalid-credentials' }
@@ -13,7 +13,7 @@ export type LoginOutcome =
 /**
  * Checks a username and password against the user repository. Unknown users, invalid usernames
  * and non-text input all cost one bcrypt comparison, like a wrong password, so that neither the
- * outcome nor its timing tells whether an account exists.
+ * outcome nor its timing reveals whether an account exists.
  */
 export class Authenticator {
   constructor(

@@ -7,7 +7,7 @@ import type { Authenticator, LoginOutcome } from './authenticator';
 
 export type Passport = InstanceType<typeof koaPassport.KoaPassport>;
 
-/** Why the local strategy rejected an attempt; passed to the login route as passport's "info". */
+/** The reason the local strategy rejected an attempt, passed to the login route as passport's "info". */
 export interface LoginFailure {
   reason: Exclude<LoginOutcome['kind'], 'success'>;
 }
@@ -28,8 +28,8 @@ export function createPassport(authenticator: Authenticator, users: UserReposito
   return passport;
 }
 
-// passport-local also looks for the fields in the query string, where credentials leak into
-// logs and browser history; the verify callback reads them from the form body only.
+// passport-local also looks for the fields in the query string, where credentials would leak
+// into logs and browser history. So the verify callback reads them from the form body only.
 function createLocalStrategy(authenticator: Authenticator): LocalStrategy {
   const options = { usernameField: 'username', passwordField: 'password', passReqToCallback: true as const };
 

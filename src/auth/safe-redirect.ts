@@ -1,6 +1,6 @@
 const MAX_REDIRECT_LENGTH = 2048;
 
-// Percent-encoding can hide "//", "\" or control characters; decoding this many times unwraps
+// Percent-encoding can hide "//", "\" or control characters. Decoding this many times unwraps
 // any plausible multiple encoding, and a value that still decodes further is rejected.
 const MAX_DECODE_ROUNDS = 3;
 

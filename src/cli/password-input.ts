@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 
 /**
  * Reads a new password. From a terminal it prompts twice without echo and requires both entries
- * to match; from a pipe or file it takes the first line of standard input.
+ * to match. From a pipe or file it takes the first line of standard input.
  */
 export async function readNewPassword(): Promise<string> {
   if (!process.stdin.isTTY) {

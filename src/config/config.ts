@@ -1,6 +1,6 @@
 import { ConfigError } from './config-error';
 
-/** Where the server finds Firestore. */
+/** The Firestore the server uses: an emulator it was pointed at, Cloud Firestore, or its own emulator. */
 export type FirestoreTarget =
   | { kind: 'emulator'; host: string; projectId: string }
   | { kind: 'cloud'; projectId: string }

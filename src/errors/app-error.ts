@@ -1,6 +1,6 @@
 /**
  * An error whose message is safe to show to the person who caused it. The status is the HTTP
- * status a web request answers with; the code is stable for tests and logs.
+ * status of the response, and the code is a stable identifier for tests and logs.
  */
 export class AppError extends Error {
   override readonly name: string = 'AppError';

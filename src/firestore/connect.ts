@@ -16,8 +16,8 @@ export interface FirestoreConnection {
 }
 
 /**
- * Connects to the configured Firestore. In the embedded mode it reuses an emulator already
- * answering on the firebase.json port (another server or CLI run started it), or starts one.
+ * Connects to the configured Firestore. In the embedded mode it reuses an emulator that already
+ * responds on the firebase.json port (started by another server or CLI run), or starts one.
  */
 export async function connectFirestore(config: Config, logger: Logger): Promise<FirestoreConnection> {
   const target = config.firestore;

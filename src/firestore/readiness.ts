@@ -4,7 +4,7 @@ const READINESS_TIMEOUT_MS = 2000;
 
 /**
  * Returns a check that reads one (usually missing) document and fails when Firestore does not
- * answer within the timeout; the client's own retries could otherwise take minutes.
+ * respond within the timeout. Without the timeout, the client's own retries can take minutes.
  */
 export function createFirestoreReadinessCheck(firestore: Firestore, timeoutMs = READINESS_TIMEOUT_MS) {
   return async function checkFirestore(): Promise<void> {

@@ -68,10 +68,10 @@ export class UserRepository extends BaseFirestoreRepository<User> {
 
   /** Lists every user ordered by normalized username. */
   async listUsers(): Promise<User[]> {
-    // NOTE: reads the whole collection in one query, which suits an administrator's CLI on
-    // thousands of users but not millions; a paged listing would be needed there.
+    // NOTE: reads the whole collection in one query. That suits an administrator's CLI on
+    // thousands of users, but millions would need a paged listing.
     const users = await this.find();
-    return users.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return users.sort(compareIds);
   }
 
   async hasAnyUser(): Promise<boolean> {
@@ -103,6 +103,14 @@ export class UserRepository extends BaseFirestoreRepository<User> {
 export function createUserRepository(firestore: Firestore): UserRepository {
   initialize(firestore);
   return new UserRepository(User);
+}
+
+// Document ids sort by UTF-16 code units in Firestore too, so the CLI lists in the database's order.
+function compareIds(a: User, b: User): number {
+  if (a.id === b.id) {
+    return 0;
+  }
+  return a.id < b.id ? -1 : 1;
 }
 
 function hasGrpcCode(error: unknown, code: number): boolean {

@@ -28,7 +28,7 @@ export async function renderErrors(ctx: Context, next: Next): Promise<void> {
   }
 }
 
-/** Answers requests that no route handled with the 404 page. */
+/** Renders the 404 page for requests that no route handled. */
 export async function renderNotFound(ctx: Context, next: Next): Promise<void> {
   await next();
 

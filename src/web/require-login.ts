@@ -2,8 +2,8 @@ import type { Context, Next } from 'koa';
 import { MESSAGES } from './messages';
 
 /**
- * Lets logged-in users through; sends anyone else to the login page, which brings them back to
- * the page they asked for (for GET requests) after they log in.
+ * Lets logged-in users through and sends anyone else to the login page. For a GET request, the
+ * login page then returns them to the requested page.
  */
 export async function requireLogin(ctx: Context, next: Next): Promise<void> {
   if (ctx.isAuthenticated()) {

@@ -3,8 +3,8 @@ import send from 'koa-send';
 
 const STATIC_PREFIX = '/static/';
 
-// Stylesheets change rarely and are small; a day of caching keeps pages fast while letting a
-// deployment's new styles arrive by the next day at the latest.
+// Stylesheets are small and change rarely. A day of caching keeps pages fast, and a deployment's
+// new styles still reach every browser within a day.
 const STATIC_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 /** Serves files from publicDir under /static/, with caching headers. */

@@ -4,8 +4,8 @@ import Router from 'koa-router';
 export type ReadinessCheck = () => Promise<void>;
 
 /**
- * GET /healthz answers while the process serves requests, without touching Firestore.
- * GET /readyz answers 200 only when the readiness check (a Firestore read) succeeds.
+ * GET /healthz returns 200 while the process serves requests, without touching Firestore.
+ * GET /readyz returns 200 only when the readiness check (a Firestore read) succeeds.
  */
 export function healthRoutes(checkReadiness: ReadinessCheck): Router {
   const router = new Router();

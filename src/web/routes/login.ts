@@ -66,7 +66,7 @@ async function handleLogin(ctx: Context, passport: Passport, users: UserReposito
 }
 
 // The dashboard shows the login before this one, so that a person notices a login that was not
-// theirs; the user document only keeps the newest.
+// theirs. The user document keeps only the newest.
 export const PREVIOUS_LOGIN_SESSION_KEY = 'previousLoginAt';
 
 function rememberPreviousLogin(ctx: Context, user: User): void {
