@@ -47,14 +47,16 @@ function isWithinBcryptLimits(password: string): boolean {
 /**
  * A hash of a random password at the configured cost. Comparing against it when the username
  * does not exist makes a login for an unknown user take as long as one with a wrong password.
+ * It is computed at construction, so that the first such login is not slower than the rest.
  */
 export class DummyHash {
-  private hash: Promise<string> | undefined;
+  private readonly hash: Promise<string>;
 
-  constructor(private readonly bcryptCost: number) {}
+  constructor(bcryptCost: number) {
+    this.hash = hashPassword(randomBytes(16).toString('hex'), bcryptCost);
+  }
 
   get(): Promise<string> {
-    this.hash ??= hashPassword(randomBytes(16).toString('hex'), this.bcryptCost);
     return this.hash;
   }
 }

@@ -51,7 +51,7 @@ async function handleLogin(ctx: Context, passport: Passport, users: UserReposito
 
   if (!result.user) {
     const isInactive = result.failure.reason === 'inactive';
-    ctx.log.info({ outcome: result.failure.reason }, 'login rejected');
+    ctx.log.info({ outcome: result.failure.reason, clientIp: ctx.ip }, 'login rejected');
     rejectLogin(ctx, isInactive ? MESSAGES.accountInactive : MESSAGES.loginIncorrect, form.username, next);
     return;
   }
@@ -59,7 +59,7 @@ async function handleLogin(ctx: Context, passport: Passport, users: UserReposito
   await startSession(ctx, result.user, form.remember);
   await users.recordLogin(result.user.id);
   rememberPreviousLogin(ctx, result.user);
-  ctx.log.info({ userId: result.user.id }, 'login succeeded');
+  ctx.log.info({ userId: result.user.id, clientIp: ctx.ip }, 'login succeeded');
 
   ctx.status = 303;
   ctx.redirect(next ?? DEFAULT_AFTER_LOGIN_PATH);
