@@ -11,6 +11,7 @@ import { DummyHash } from './auth/passwords';
 import type { UserRepository } from './users/user-repository';
 import { csrfProtection } from './web/csrf';
 import { renderErrors, renderNotFound } from './web/error-pages';
+import { requireHttps } from './web/require-https';
 import { flashMessages } from './web/flash';
 import './web/koa-context';
 import { createTemplateEnvironment, templateRendering } from './web/render';
@@ -36,6 +37,8 @@ export interface AppOptions {
   sessionKeys: string[];
   bcryptCost: number;
   isProduction: boolean;
+  /** Trust X-Forwarded-* headers, as behind a TLS-terminating proxy or load balancer. */
+  trustProxy?: boolean;
 }
 
 /**
@@ -43,7 +46,7 @@ export interface AppOptions {
  * come before the login gate, and protected routes after it.
  */
 export function createApp(options: AppOptions): Koa {
-  const app = new Koa({ keys: options.sessionKeys });
+  const app = new Koa({ keys: options.sessionKeys, proxy: options.trustProxy ?? false });
   const passport = createPassport(
     new Authenticator(options.users, new DummyHash(options.bcryptCost)),
     options.users,
@@ -56,6 +59,9 @@ export function createApp(options: AppOptions): Koa {
   app.use(renderNotFound);
   app.use(staticFiles(PUBLIC_DIR));
   app.use(healthRoutes(options.checkReadiness).routes());
+  if (options.isProduction) {
+    app.use(requireHttps());
+  }
 
   app.use(session(sessionOptions(options.isProduction), app));
   app.use(bodyParser({ enableTypes: ['form'], formLimit: FORM_BODY_LIMIT }));

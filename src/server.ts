@@ -36,6 +36,7 @@ async function serve(config: Config, connection: FirestoreConnection, logger: Lo
     sessionKeys: config.sessionKeys ?? (await loadOrCreateDevSessionKeys(config.dataDir)),
     bcryptCost: config.bcryptCost,
     isProduction: config.isProduction,
+    trustProxy: config.trustProxy,
   });
 
   const server = await listen(app.callback(), config);
@@ -72,9 +73,14 @@ function displayHost(host: string): string {
   return host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host;
 }
 
+/** Logs how to create the first user when there is none. A Firestore failure here only warns. */
 async function logFirstUserHint(users: UserRepository, logger: Logger): Promise<void> {
-  if (!(await users.hasAnyUser())) {
-    logger.info('no users yet; create the first one with: npm run users -- add NAME');
+  try {
+    if (!(await users.hasAnyUser())) {
+      logger.info('no users yet; create the first one with: npm run users -- add NAME');
+    }
+  } catch (error) {
+    logger.warn({ err: error }, 'checking for existing users failed; is Firestore reachable?');
   }
 }
 

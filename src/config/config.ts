@@ -14,6 +14,8 @@ export interface Config {
   /** Keys that sign the session cookie, newest first; undefined means "generate in development". */
   sessionKeys: string[] | undefined;
   bcryptCost: number;
+  /** Trust X-Forwarded-Proto and X-Forwarded-For from a TLS-terminating proxy in front. */
+  trustProxy: boolean;
   logLevel: string;
   /** Folder for local state in development: emulator data and generated session keys. */
   dataDir: string;
@@ -48,6 +50,7 @@ export function loadConfig(env: Env = process.env): Config {
       MIN_BCRYPT_COST,
       MAX_BCRYPT_COST,
     ),
+    trustProxy: parseBooleanVariable(env, 'TRUST_PROXY', false),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     dataDir: env.DATA_DIR?.trim() || '.data',
   };
@@ -121,6 +124,22 @@ function parseSessionKeys(env: Env, isProduction: boolean): string[] | undefined
   }
 
   return keys;
+}
+
+function parseBooleanVariable(env: Env, name: string, defaultValue: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+
+  if (raw === undefined || raw === '') {
+    return defaultValue;
+  }
+  if (raw === 'true' || raw === '1') {
+    return true;
+  }
+  if (raw === 'false' || raw === '0') {
+    return false;
+  }
+
+  throw new ConfigError(`${name} "${env[name]}" is invalid: expected true or false.`);
 }
 
 function parseIntegerVariable(

@@ -2,8 +2,9 @@ import { Firestore } from '@google-cloud/firestore';
 import type { FirestoreTarget } from '../config/config';
 
 /**
- * Creates a Firestore client for the target. For an emulator the host is passed explicitly, so
- * tests can run clients against several emulators or projects in one process.
+ * Creates a Firestore client for the target. For an emulator the host is passed explicitly,
+ * but FIRESTORE_EMULATOR_HOST, when set, takes precedence over it: the client library reads
+ * that variable itself.
  */
 export function createFirestoreClient(target: FirestoreTarget, emulatorHost?: string): Firestore {
   if (target.kind === 'cloud') {

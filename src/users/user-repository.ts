@@ -53,7 +53,11 @@ export class UserRepository extends BaseFirestoreRepository<User> {
 
   /** Records a successful login; takes the document id, since the user was just read. */
   async recordLogin(userId: string, at = new Date()): Promise<void> {
-    await this.firestoreColRef.doc(userId).update({ lastLoginAt: at });
+    try {
+      await this.firestoreColRef.doc(userId).update({ lastLoginAt: at });
+    } catch (error) {
+      throw hasGrpcCode(error, GRPC_NOT_FOUND) ? new UserNotFoundError(userId) : error;
+    }
   }
 
   async deleteUser(username: string): Promise<void> {

@@ -66,7 +66,7 @@ function renderErrorPage(ctx: Context, status: number, message: string): void {
   ctx.set('Cache-Control', 'no-store');
 
   try {
-    ctx.render('error.njk', { status, message });
+    ctx.render('error.njk', { status, message }, { keepFlashes: true });
   } catch (renderError) {
     // The template itself failed; fall back to plain text rather than fail again.
     ctx.log.error({ err: renderError }, 'rendering the error page failed');
