@@ -1,0 +1,398 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { Firestore } from '@google-cloud/firestore';
+import { verifyPassword } from '../../src/auth/passwords';
+import { createUserRepository, type UserRepository } from '../../src/users/user-repository';
+import { buildEnv, runNodeScript, type ProcessResult } from '../support/processes';
+import { emulatorHost, newFirestore, newProjectId } from '../support/test-app';
+
+const CLI_SCRIPT = path.resolve(__dirname, '../../src/cli/users.js');
+const PASSWORD = 'correct horse battery';
+const NEW_PASSWORD = 'new staple battery';
+
+// Each test starts Node processes that load the Firestore client, which takes a second or two.
+const PROCESS_TIMEOUT = { timeout: 60_000 };
+
+/** A project of its own for one test, with a CLI runner and a repository on the same project. */
+interface CliProject {
+  users: UserRepository;
+  run(args: string[], stdin?: string, extraEnv?: Record<string, string>): Promise<ProcessResult>;
+}
+
+const clients: Firestore[] = [];
+
+function newCliProject(): CliProject {
+  const projectId = newProjectId();
+  const firestore = newFirestore(projectId);
+  clients.push(firestore);
+
+  return {
+    users: createUserRepository(firestore),
+    run: (args, stdin = '', extraEnv = {}) =>
+      runNodeScript(CLI_SCRIPT, args, {
+        env: buildEnv(process.env, ['NODE_ENV', 'SESSION_KEYS', 'LOG_LEVEL'], {
+          FIRESTORE_EMULATOR_HOST: emulatorHost(),
+          GOOGLE_CLOUD_PROJECT: projectId,
+          BCRYPT_COST: '4',
+          METADATA_SERVER_DETECTION: 'none',
+          ...extraEnv,
+        }),
+        stdin,
+      }),
+  };
+}
+
+function linesOf(text: string): string[] {
+  return text.split('\n').filter((line) => line !== '');
+}
+
+after(async () => {
+  await Promise.all(clients.map((client) => client.terminate()));
+});
+
+describe('users CLI', () => {
+  describe('add', () => {
+    it('creates an active user', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['add', 'Alice'], `${PASSWORD}\n`);
+
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.equal(result.stdout, 'Created user "Alice".\n');
+      const user = await cli.users.findByUsername('alice');
+      assert.ok(user);
+      assert.equal(user.username, 'Alice');
+      assert.equal(user.status, 'active');
+    });
+
+    it('stores a verifiable password hash', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      await cli.run(['add', 'alice'], `${PASSWORD}\n`);
+
+      const user = await cli.users.findByUsername('alice');
+      assert.ok(user);
+      assert.equal(await verifyPassword(PASSWORD, user.passwordHash), true);
+      assert.equal(await verifyPassword('wrong password', user.passwordHash), false);
+    });
+
+    it('hashes with BCRYPT_COST', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      await cli.run(['add', 'alice'], `${PASSWORD}\n`);
+
+      const user = await cli.users.findByUsername('alice');
+      assert.match(user?.passwordHash ?? '', /^\$2b\$04\$/);
+    });
+
+    it('reads only the first line', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      await cli.run(['add', 'alice'], `${PASSWORD}\nsecond line\n`);
+
+      const user = await cli.users.findByUsername('alice');
+      assert.ok(user);
+      assert.equal(await verifyPassword(PASSWORD, user.passwordHash), true);
+    });
+
+    it('strips a CRLF line ending', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      await cli.run(['add', 'alice'], `${PASSWORD}\r\n`);
+
+      const user = await cli.users.findByUsername('alice');
+      assert.ok(user);
+      assert.equal(await verifyPassword(PASSWORD, user.passwordHash), true);
+    });
+
+    it('rejects a taken username', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+      await cli.run(['add', 'alice'], `${PASSWORD}\n`);
+
+      const result = await cli.run(['add', 'ALICE'], `${NEW_PASSWORD}\n`);
+
+      assert.equal(result.exitCode, 1);
+      assert.equal(linesOf(result.stderr).length, 1, result.stderr);
+      assert.match(result.stderr, /already taken/);
+      assert.equal(result.stdout, '');
+    });
+
+    it('keeps the first password when taken', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+      await cli.run(['add', 'alice'], `${PASSWORD}\n`);
+
+      await cli.run(['add', 'alice'], `${NEW_PASSWORD}\n`);
+
+      const user = await cli.users.findByUsername('alice');
+      assert.ok(user);
+      assert.equal(await verifyPassword(PASSWORD, user.passwordHash), true);
+    });
+
+    it('rejects a short password', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['add', 'alice'], 'short\n');
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /at least 8 characters/);
+      assert.equal(await cli.users.findByUsername('alice'), null);
+    });
+
+    it('rejects an empty input', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['add', 'alice'], '');
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /at least 8 characters/);
+    });
+
+    it('rejects a password over 72 bytes', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['add', 'alice'], `${'é'.repeat(37)}\n`);
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /at most 72 bytes/);
+      assert.equal(await cli.users.findByUsername('alice'), null);
+    });
+
+    it('rejects an invalid name', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['add', 'a/b'], `${PASSWORD}\n`);
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /^Invalid username: /);
+      assert.equal(await cli.users.hasAnyUser(), false);
+    });
+
+    it('rejects an invalid name offline', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      // Port 1 is closed: the name must be rejected before any connection is tried.
+      const result = await cli.run(['add', '..'], `${PASSWORD}\n`, { FIRESTORE_EMULATOR_HOST: '127.0.0.1:1' });
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /^Invalid username: /);
+    });
+
+    it('lets one of two concurrent adds win', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const results = await Promise.all([
+        cli.run(['add', 'erin'], `${PASSWORD}\n`),
+        cli.run(['add', 'Erin'], `${NEW_PASSWORD}\n`),
+      ]);
+
+      const exitCodes = results.map((result) => result.exitCode).sort();
+      assert.deepEqual(exitCodes, [0, 1]);
+      const loser = results.find((result) => result.exitCode === 1);
+      assert.match(loser?.stderr ?? '', /already taken/);
+    });
+  });
+
+  describe('passwd', () => {
+    it('replaces the password', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+      await cli.run(['add', 'alice'], `${PASSWORD}\n`);
+
+      const result = await cli.run(['passwd', 'Alice'], `${NEW_PASSWORD}\n`);
+
+      assert.equal(result.exitCode, 0, result.stderr);
+      const user = await cli.users.findByUsername('alice');
+      assert.ok(user);
+      assert.equal(await verifyPassword(NEW_PASSWORD, user.passwordHash), true);
+      assert.equal(await verifyPassword(PASSWORD, user.passwordHash), false);
+    });
+
+    it('rejects a short password', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+      await cli.run(['add', 'alice'], `${PASSWORD}\n`);
+
+      const result = await cli.run(['passwd', 'alice'], 'short\n');
+
+      assert.equal(result.exitCode, 1);
+      const user = await cli.users.findByUsername('alice');
+      assert.ok(user);
+      assert.equal(await verifyPassword(PASSWORD, user.passwordHash), true);
+    });
+
+    it('rejects a missing user', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['passwd', 'nobody'], `${PASSWORD}\n`);
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /No user named "nobody"/);
+      assert.equal(await cli.users.findByUsername('nobody'), null);
+    });
+  });
+
+  describe('disable and enable', () => {
+    it('disable blocks the user', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+      await cli.run(['add', 'alice'], `${PASSWORD}\n`);
+
+      const result = await cli.run(['disable', 'alice']);
+
+      assert.equal(result.exitCode, 0, result.stderr);
+      const user = await cli.users.findByUsername('alice');
+      assert.equal(user?.status, 'disabled');
+    });
+
+    it('enable allows the user again', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+      await cli.run(['add', 'alice'], `${PASSWORD}\n`);
+      await cli.run(['disable', 'alice']);
+
+      const result = await cli.run(['enable', 'ALICE']);
+
+      assert.equal(result.exitCode, 0, result.stderr);
+      const user = await cli.users.findByUsername('alice');
+      assert.equal(user?.status, 'active');
+    });
+
+    it('disable rejects a missing user', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['disable', 'nobody']);
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /No user named "nobody"/);
+    });
+
+    it('enable rejects a missing user', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['enable', 'nobody']);
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /No user named "nobody"/);
+    });
+  });
+
+  describe('delete', () => {
+    it('removes the user', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+      await cli.run(['add', 'alice'], `${PASSWORD}\n`);
+
+      const result = await cli.run(['delete', 'alice']);
+
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.equal(await cli.users.findByUsername('alice'), null);
+    });
+
+    it('rejects a missing user', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['delete', 'nobody']);
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /No user named "nobody"/);
+    });
+  });
+
+  describe('list', () => {
+    it('prints every user', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+      await cli.run(['add', 'Bob'], `${PASSWORD}\n`);
+      await cli.run(['add', 'alice'], `${PASSWORD}\n`);
+      await cli.run(['disable', 'bob']);
+
+      const result = await cli.run(['list']);
+
+      assert.equal(result.exitCode, 0, result.stderr);
+      const lines = linesOf(result.stdout);
+      assert.equal(lines.length, 3, result.stdout);
+      assert.match(lines[0], /^USERNAME\s+STATUS\s+CREATED\s+LAST LOGIN$/);
+      assert.match(lines[1], /^alice\s+active\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+never$/);
+      assert.match(lines[2], /^Bob\s+disabled\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+never$/);
+    });
+
+    it('says when there are none', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['list']);
+
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.match(result.stdout, /^No users yet\./);
+    });
+
+    it('rejects an argument', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['list', 'alice']);
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /takes no arguments/);
+      assert.match(result.stderr, /^Usage: /m);
+    });
+  });
+
+  describe('command line', () => {
+    it('rejects an unknown command', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['rename', 'alice']);
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /^Unknown command "rename"\./);
+      assert.match(result.stderr, /^Usage: /m);
+      assert.equal(result.stdout, '');
+    });
+
+    it('rejects a missing NAME', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['add'], `${PASSWORD}\n`);
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /"add" takes exactly one NAME/);
+      assert.match(result.stderr, /^Usage: /m);
+    });
+
+    it('rejects an extra argument', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['delete', 'alice', 'bob']);
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /"delete" takes exactly one NAME/);
+    });
+
+    it('rejects a missing command', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run([]);
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /^Missing COMMAND\./);
+      assert.match(result.stderr, /^Usage: /m);
+    });
+
+    for (const flag of ['--help', '-h']) {
+      it(`prints usage for ${flag}`, PROCESS_TIMEOUT, async () => {
+        const cli = newCliProject();
+
+        const result = await cli.run([flag]);
+
+        assert.equal(result.exitCode, 0);
+        assert.match(result.stdout, /^Usage: /);
+        assert.match(result.stdout, /^ {2}add NAME/m);
+        assert.equal(result.stderr, '');
+      });
+    }
+
+    it('reports an invalid configuration', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['list'], '', { BCRYPT_COST: '99' });
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /^BCRYPT_COST "99" is invalid/);
+    });
+  });
+});

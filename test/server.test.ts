@@ -1,0 +1,262 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { isEmulatorAnswering } from '../src/firestore/emulator';
+import { createUserRepository } from '../src/users/user-repository';
+import { createClientForHost } from './support/emulator-client';
+import { findFreePort } from './support/ports';
+import {
+  buildEnv,
+  isProcessAlive,
+  runNodeScript,
+  startNodeScript,
+  stopProcess,
+  waitForStatus,
+  type Env,
+  type RunningProcess,
+} from './support/processes';
+import { emulatorHost, newProjectId } from './support/test-app';
+
+const SERVER_SCRIPT = path.resolve(__dirname, '../src/server.js');
+const CLI_SCRIPT = path.resolve(__dirname, '../src/cli/users.js');
+const PASSWORD = 'correct horse battery';
+
+// Variables from the developer's shell that would change which Firestore or mode the server uses.
+const INHERITED_SETTINGS = [
+  'NODE_ENV',
+  'HOST',
+  'PORT',
+  'SESSION_KEYS',
+  'BCRYPT_COST',
+  'LOG_LEVEL',
+  'DATA_DIR',
+  'FIRESTORE_EMULATOR_HOST',
+  'FIRESTORE_EMULATOR_PORT',
+  'GOOGLE_CLOUD_PROJECT',
+];
+
+function serverEnv(settings: Env): Env {
+  return buildEnv(process.env, INHERITED_SETTINGS, { METADATA_SERVER_DETECTION: 'none', ...settings });
+}
+
+describe('server process', () => {
+  const spawned: RunningProcess[] = [];
+  const tempDirs: string[] = [];
+
+  async function newTempDir(): Promise<string> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'server-test-'));
+    tempDirs.push(dir);
+    return dir;
+  }
+
+  function startServer(env: Env): RunningProcess {
+    const server = startNodeScript(SERVER_SCRIPT, [], env);
+    server.child.stdin?.end();
+    spawned.push(server);
+    return server;
+  }
+
+  after(async () => {
+    await Promise.all(spawned.map((running) => stopProcess(running)));
+    await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
+  describe('with an emulator host', () => {
+    it('serves pages and stops on SIGTERM', { timeout: 60_000 }, async () => {
+      const port = await findFreePort();
+      const baseUrl = `http://127.0.0.1:${port}`;
+      const server = startServer(
+        serverEnv({
+          FIRESTORE_EMULATOR_HOST: emulatorHost(),
+          GOOGLE_CLOUD_PROJECT: newProjectId(),
+          PORT: String(port),
+          LOG_LEVEL: 'warn',
+          DATA_DIR: await newTempDir(),
+        }),
+      );
+
+      await waitForStatus(`${baseUrl}/healthz`, 200, server, 30_000);
+      const login = await fetch(`${baseUrl}/login`);
+      const ready = await fetch(`${baseUrl}/readyz`);
+      server.child.kill('SIGTERM');
+      const { exitCode } = await server.exited;
+
+      assert.equal(login.status, 200);
+      assert.equal(ready.status, 200);
+      assert.equal(exitCode, 0, server.stderr());
+      assert.equal(await isListening(baseUrl), false);
+    });
+  });
+
+  describe('with Firestore unreachable', () => {
+    it('reports not ready but stays healthy', { timeout: 60_000 }, async () => {
+      // A port found free and never handed to a server: connections to it are refused.
+      const deadEmulatorPort = await findFreePort();
+      const port = await findFreePort();
+      const baseUrl = `http://127.0.0.1:${port}`;
+      const server = startServer(
+        serverEnv({
+          FIRESTORE_EMULATOR_HOST: `127.0.0.1:${deadEmulatorPort}`,
+          GOOGLE_CLOUD_PROJECT: newProjectId(),
+          PORT: String(port),
+          LOG_LEVEL: 'warn',
+          DATA_DIR: await newTempDir(),
+        }),
+      );
+
+      await waitForStatus(`${baseUrl}/healthz`, 200, server, 30_000);
+      const startedAt = Date.now();
+      const ready = await fetch(`${baseUrl}/readyz`);
+      const readyElapsedMs = Date.now() - startedAt;
+      const health = await fetch(`${baseUrl}/healthz`);
+      // NOTE: a graceful stop waits for the client's retrying reads, which can take most of a
+      // minute while Firestore is down, so this test ends the process at once.
+      server.child.kill('SIGKILL');
+      await server.exited;
+
+      assert.equal(ready.status, 503);
+      assert.ok(readyElapsedMs < 5000, `GET /readyz took ${readyElapsedMs} ms`);
+      assert.equal(health.status, 200);
+    });
+  });
+
+  describe('in production without SESSION_KEYS', () => {
+    it('exits naming SESSION_KEYS', { timeout: 60_000 }, async () => {
+      // The emulator host keeps the process away from Google Cloud if the check were missing.
+      const result = await runNodeScript(SERVER_SCRIPT, [], {
+        env: serverEnv({
+          NODE_ENV: 'production',
+          GOOGLE_CLOUD_PROJECT: newProjectId(),
+          FIRESTORE_EMULATOR_HOST: emulatorHost(),
+          PORT: String(await findFreePort()),
+        }),
+      });
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /^Configuration error: SESSION_KEYS is missing/);
+    });
+  });
+
+  describe('with an invalid PORT', () => {
+    it('exits naming PORT', { timeout: 60_000 }, async () => {
+      const result = await runNodeScript(SERVER_SCRIPT, [], {
+        env: serverEnv({ FIRESTORE_EMULATOR_HOST: emulatorHost(), PORT: 'eighty' }),
+      });
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /PORT "eighty" is invalid/);
+    });
+  });
+
+  describe('with the embedded emulator', () => {
+    // These tests run in order and share state: the first starts a server and the third stops it.
+    let emulatorPort: number;
+    let serverPort: number;
+    let dataDir: string;
+    let server: RunningProcess;
+    let env: Env;
+    const embeddedServers: RunningProcess[] = [];
+
+    function startEmbeddedServer(): RunningProcess {
+      server = startServer(env);
+      embeddedServers.push(server);
+      return server;
+    }
+
+    before(async () => {
+      emulatorPort = await findFreePort();
+      serverPort = await findFreePort();
+      dataDir = await newTempDir();
+      env = serverEnv({
+        FIRESTORE_EMULATOR_PORT: String(emulatorPort),
+        DATA_DIR: dataDir,
+        PORT: String(serverPort),
+        BCRYPT_COST: '4',
+        // At info level the server logs the emulator's process id, which cleanup needs.
+        LOG_LEVEL: 'info',
+      });
+    });
+
+    // A clean stop lets each server save its data and stop its emulator. The emulator is killed
+    // by its process id only if it outlived its server.
+    after(async () => {
+      for (const running of embeddedServers) {
+        await stopProcess(running);
+        killEmulatorLeftBy(running);
+      }
+    });
+
+    it('starts the emulator and serves', { timeout: 60_000 }, async () => {
+      startEmbeddedServer();
+
+      await waitForStatus(`http://127.0.0.1:${serverPort}/readyz`, 200, server, 40_000);
+
+      assert.equal(await isEmulatorAnswering(`127.0.0.1:${emulatorPort}`), true);
+    });
+
+    it('lets the CLI reuse the emulator', { timeout: 60_000 }, async () => {
+      const result = await runNodeScript(CLI_SCRIPT, ['add', 'Alice'], { env, stdin: `${PASSWORD}\n` });
+
+      assert.equal(result.exitCode, 0, result.stderr);
+      const firestore = createClientForHost(`127.0.0.1:${emulatorPort}`, 'demo-login');
+      try {
+        const user = await createUserRepository(firestore).findByUsername('alice');
+        assert.equal(user?.username, 'Alice');
+      } finally {
+        await firestore.terminate();
+      }
+    });
+
+    it('saves data and stops on SIGTERM', { timeout: 60_000 }, async () => {
+      const emulatorPid = emulatorPidFrom(server);
+
+      server.child.kill('SIGTERM');
+      const { exitCode } = await server.exited;
+
+      assert.equal(exitCode, 0, server.stderr());
+      await assert.doesNotReject(access(path.join(dataDir, 'firestore-export')));
+      const exported = await readdir(path.join(dataDir, 'firestore-export'), { recursive: true });
+      assert.ok(exported.some((entry) => entry.endsWith('.overall_export_metadata')), exported.join(', '));
+      assert.equal(await isEmulatorAnswering(`127.0.0.1:${emulatorPort}`), false);
+      assert.ok(emulatorPid, 'the server logged no emulatorPid');
+      assert.equal(isProcessAlive(emulatorPid), false);
+    });
+
+    it('restores users after a restart', { timeout: 60_000 }, async () => {
+      startEmbeddedServer();
+      await waitForStatus(`http://127.0.0.1:${serverPort}/readyz`, 200, server, 40_000);
+
+      const result = await runNodeScript(CLI_SCRIPT, ['list'], { env });
+      await stopProcess(server);
+
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.match(result.stdout, /^Alice\s+active\s/m);
+    });
+  });
+});
+
+async function isListening(baseUrl: string): Promise<boolean> {
+  try {
+    await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads the emulator's process id from the server's log ("emulatorPid" in JSON or pretty form). */
+function emulatorPidFrom(server: RunningProcess): number | undefined {
+  const match = /emulatorPid"?:\s*(\d+)/.exec(server.stdout());
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Kills the emulator that a stopped server started, if it is still running. */
+function killEmulatorLeftBy(server: RunningProcess): void {
+  const pid = emulatorPidFrom(server);
+  if (pid !== undefined && isProcessAlive(pid)) {
+    process.kill(pid, 'SIGKILL');
+  }
+}
