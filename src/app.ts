@@ -8,7 +8,11 @@ import { Authenticator } from './auth/authenticator';
 import { createPassport } from './auth/passport';
 import { PUBLIC_DIR, TEMPLATES_DIR } from './paths';
 import { DummyHash } from './auth/passwords';
-import type { UserRepository } from './users/user-repository';
+import type { SecurityPolicy } from './config/security-policy';
+import type { Services } from './services';
+import { FirestoreSessionStore } from './sessions/session-store';
+import { loginAttemptsPerAddress } from './web/address-rate-limit';
+import { requireFormEncoding } from './web/forms';
 import { csrfProtection } from './web/csrf';
 import { renderErrors, renderNotFound } from './web/error-pages';
 import { requireHttps } from './web/require-https';
@@ -31,7 +35,8 @@ export const SESSION_COOKIE_NAME = 'sid';
 const FORM_BODY_LIMIT = '16kb';
 
 export interface AppOptions {
-  users: UserRepository;
+  services: Services;
+  security: SecurityPolicy;
   checkReadiness: ReadinessCheck;
   logger: Logger;
   sessionKeys: string[];
@@ -47,9 +52,14 @@ export interface AppOptions {
  */
 export function createApp(options: AppOptions): Koa {
   const app = new Koa({ keys: options.sessionKeys, proxy: options.trustProxy ?? false });
+  const { services, security } = options;
   const passport = createPassport(
-    new Authenticator(options.users, new DummyHash(options.bcryptCost)),
-    options.users,
+    new Authenticator({
+      users: services.users,
+      throttle: services.throttle,
+      dummyHash: new DummyHash(options.bcryptCost),
+      bcryptCost: options.bcryptCost,
+    }),
   );
 
   app.use(requestContext(options.logger));
@@ -63,7 +73,8 @@ export function createApp(options: AppOptions): Koa {
     app.use(requireHttps());
   }
 
-  app.use(session(sessionOptions(options.isProduction), app));
+  app.use(session(sessionOptions(services.sessions, options.isProduction), app));
+  app.use(requireFormEncoding);
   app.use(bodyParser({ enableTypes: ['form'], formLimit: FORM_BODY_LIMIT }));
   app.use(csrfProtection());
   app.use(passport.initialize());
@@ -71,7 +82,14 @@ export function createApp(options: AppOptions): Koa {
   app.use(flashMessages);
 
   app.use(homeRoutes().routes());
-  app.use(loginRoutes({ passport, users: options.users }).routes());
+  app.use(
+    loginRoutes({
+      passport,
+      users: services.users,
+      rememberMeLifetimeMs: security.session.rememberMeLifetimeMs,
+      attemptLimiter: loginAttemptsPerAddress(security.loginAttemptsPerAddressPerMinute),
+    }).routes(),
+  );
   app.use(logoutRoutes().routes());
 
   app.use(protectedRoutes().routes());
@@ -87,9 +105,11 @@ function protectedRoutes(): Router {
   return router;
 }
 
-function sessionOptions(isProduction: boolean) {
+function sessionOptions(store: FirestoreSessionStore, isProduction: boolean) {
   return {
     key: SESSION_COOKIE_NAME,
+    store,
+    genid: () => FirestoreSessionStore.generateToken(),
     // Anonymous sessions (and logins without "remember me") end when the browser closes.
     maxAge: 'session' as const,
     httpOnly: true,

@@ -8,7 +8,8 @@ import { loadOrCreateDevSessionKeys } from './config/session-keys';
 import { connectFirestore, type FirestoreConnection } from './firestore/connect';
 import { createFirestoreReadinessCheck } from './firestore/readiness';
 import { createLogger } from './log/logger';
-import { createUserRepository, type UserRepository } from './users/user-repository';
+import { createServices } from './services';
+import type { UserRepository } from './users/user-repository';
 
 // In-flight requests get this long to finish after SIGTERM before their connections are cut.
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -27,10 +28,11 @@ async function main(): Promise<void> {
 }
 
 async function serve(config: Config, connection: FirestoreConnection, logger: Logger): Promise<void> {
-  const users = createUserRepository(connection.firestore);
+  const services = createServices(connection.firestore, config.security);
 
   const app = createApp({
-    users,
+    services,
+    security: config.security,
     checkReadiness: createFirestoreReadinessCheck(connection.firestore),
     logger,
     sessionKeys: config.sessionKeys ?? (await loadOrCreateDevSessionKeys(config.dataDir)),
@@ -43,7 +45,7 @@ async function serve(config: Config, connection: FirestoreConnection, logger: Lo
   logger.info({ url: `http://${displayHost(config.host)}:${config.port}` }, 'server listening');
 
   stopOnSignals(server, connection, logger);
-  await logFirstUserHint(users, logger);
+  await logFirstUserHint(services.users, logger);
 }
 
 function loadConfigOrExit(): Config {

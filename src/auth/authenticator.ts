@@ -2,33 +2,56 @@ import type { User } from '../users/user';
 import { isActive } from '../users/user';
 import { InvalidUsernameError } from '../users/user-errors';
 import type { UserRepository } from '../users/user-repository';
-import { type DummyHash, verifyPassword } from './passwords';
+import { parseUsername } from '../users/username';
+import type { LoginThrottle } from './login-throttle';
+import { hashPassword, verifyPassword, type DummyHash } from './passwords';
 
 /** The outcome of a login attempt. Rejected credentials are outcomes, not exceptions. */
 export type LoginOutcome =
   | { kind: 'success'; user: User }
   | { kind: 'invalid-credentials' }
-  | { kind: 'inactive'; user: User };
+  | { kind: 'inactive'; user: User }
+  | { kind: 'throttled'; retryAfterMs: number };
+
+export interface AuthenticatorOptions {
+  users: UserRepository;
+  throttle: LoginThrottle;
+  dummyHash: DummyHash;
+  bcryptCost: number;
+}
 
 /**
  * Checks a username and password against the user repository. Unknown users, invalid usernames
- * and non-text input all cost one bcrypt comparison, like a wrong password, so that neither the
- * outcome nor its timing reveals whether an account exists.
+ * and non-text input all cost one bcrypt comparison and one counted failure, like a wrong
+ * password, so that neither the outcome nor its timing reveals whether an account exists.
  */
 export class Authenticator {
-  constructor(
-    private readonly users: UserRepository,
-    private readonly dummyHash: DummyHash,
-  ) {}
+  constructor(private readonly options: AuthenticatorOptions) {}
 
   async check(username: unknown, password: unknown): Promise<LoginOutcome> {
+    const { throttle } = this.options;
+    const throttleKey = throttleKeyFor(username);
+    const status = await throttle.check(throttleKey);
+
+    if (status.throttled) {
+      return { kind: 'throttled', retryAfterMs: status.retryAfterMs };
+    }
+
     const user = typeof username === 'string' ? await this.findUser(username) : null;
     const passwordText = typeof password === 'string' ? password : '';
-    const hash = user?.passwordHash ?? (await this.dummyHash.get());
-    const matches = await verifyPassword(passwordText, hash);
+    const hash = user?.passwordHash ?? (await this.options.dummyHash.get());
+    const { matches, needsRehash } = await verifyPassword(passwordText, hash, this.options.bcryptCost);
 
     if (!user || !matches || typeof password !== 'string') {
+      await throttle.recordFailure(throttleKey);
       return { kind: 'invalid-credentials' };
+    }
+
+    if (status.consecutiveFailures > 0) {
+      await throttle.reset(throttleKey);
+    }
+    if (needsRehash) {
+      await this.upgradeHash(user, passwordText);
     }
 
     return isActive(user) ? { kind: 'success', user } : { kind: 'inactive', user };
@@ -36,12 +59,34 @@ export class Authenticator {
 
   private async findUser(username: string): Promise<User | null> {
     try {
-      return await this.users.findByUsername(username);
+      return await this.options.users.findByUsername(username);
     } catch (error) {
       if (error instanceof InvalidUsernameError) {
         return null;
       }
       throw error;
     }
+  }
+
+  /** Replaces an old-scheme or low-cost hash, now that the plain password is at hand. */
+  private async upgradeHash(user: User, password: string): Promise<void> {
+    const newHash = await hashPassword(password, this.options.bcryptCost);
+    await this.options.users.replacePasswordHash(user.id, user.passwordHash, newHash);
+  }
+}
+
+/**
+ * The name that failed logins are counted under: the normalized username when it is valid, so
+ * that "Alice" and "alice" share a counter, else the trimmed, lower-cased input as typed.
+ */
+export function throttleKeyFor(username: unknown): string {
+  if (typeof username !== 'string') {
+    return '';
+  }
+
+  try {
+    return parseUsername(username).id;
+  } catch {
+    return username.trim().toLowerCase();
   }
 }

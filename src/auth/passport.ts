@@ -1,29 +1,30 @@
 import type { Context } from 'koa';
 import koaPassport from 'koa-passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { isActive, type User } from '../users/user';
-import type { UserRepository } from '../users/user-repository';
+import type { User } from '../users/user';
 import type { Authenticator, LoginOutcome } from './authenticator';
+import { deserializeSessionUser, serializeSessionUser, type SessionUser } from './session-user';
 
 export type Passport = InstanceType<typeof koaPassport.KoaPassport>;
 
 /** The reason the local strategy rejected an attempt, passed to the login route as passport's "info". */
 export interface LoginFailure {
   reason: Exclude<LoginOutcome['kind'], 'success'>;
+  /** With reason "throttled": how long until the username may try again. */
+  retryAfterMs?: number;
 }
 
 /**
- * Builds a passport instance for one app: the local strategy checks credentials through the
- * authenticator, and the session stores only the user's document id.
+ * Builds a passport instance for one app. The local strategy checks credentials through the
+ * authenticator, and the session stores a small snapshot of the user (see SessionUser), so that
+ * restoring it costs no Firestore read.
  */
-export function createPassport(authenticator: Authenticator, users: UserRepository): Passport {
+export function createPassport(authenticator: Authenticator): Passport {
   const passport = new koaPassport.KoaPassport();
 
   passport.use('local', createLocalStrategy(authenticator));
-  passport.serializeUser((user, done) => done(null, (user as User).id));
-  passport.deserializeUser((id: unknown, done) => {
-    findActiveUser(users, id).then((user) => done(null, user), done);
-  });
+  passport.serializeUser((user, done) => done(null, serializeSessionUser(user as SessionUser)));
+  passport.deserializeUser((stored: unknown, done) => done(null, deserializeSessionUser(stored) ?? false));
 
   return passport;
 }
@@ -40,20 +41,14 @@ function createLocalStrategy(authenticator: Authenticator): LocalStrategy {
       if (outcome.kind === 'success') {
         done(null, outcome.user);
       } else {
-        done(null, false, { reason: outcome.kind } satisfies LoginFailure as never);
+        const failure: LoginFailure = {
+          reason: outcome.kind,
+          retryAfterMs: outcome.kind === 'throttled' ? outcome.retryAfterMs : undefined,
+        };
+        done(null, false, failure as never);
       }
     }, done);
   });
-}
-
-/** Loads the session's user; a deleted or disabled account ends the session (false). */
-async function findActiveUser(users: UserRepository, id: unknown): Promise<User | false> {
-  if (typeof id !== 'string' || id === '') {
-    return false;
-  }
-
-  const user = await users.findById(id);
-  return user && isActive(user) ? user : false;
 }
 
 /** The result of running the local strategy on a request. */
@@ -79,6 +74,10 @@ export function authenticateLocal(passport: Passport, ctx: Context): Promise<Loc
 // passport-local fails with its own message when a field is missing; that is the same outcome as
 // wrong credentials to the person logging in.
 function toLoginFailure(info: unknown): LoginFailure {
-  const reason = (info as Partial<LoginFailure> | undefined)?.reason;
-  return { reason: reason === 'inactive' ? 'inactive' : 'invalid-credentials' };
+  const failure = info as Partial<LoginFailure> | undefined;
+
+  if (failure?.reason === 'inactive' || failure?.reason === 'throttled') {
+    return { reason: failure.reason, retryAfterMs: failure.retryAfterMs };
+  }
+  return { reason: 'invalid-credentials' };
 }

@@ -1,12 +1,13 @@
 import 'reflect-metadata';
-import { checkNewPassword, hashPassword } from '../auth/passwords';
+import { checkNewPassword } from '../auth/password-policy';
+import { hashPassword } from '../auth/passwords';
 import { loadConfig, type Config } from '../config/config';
 import { ConfigError } from '../config/config-error';
 import { isAppError } from '../errors/app-error';
 import { connectFirestore } from '../firestore/connect';
 import { createLogger } from '../log/logger';
 import type { User } from '../users/user';
-import { createUserRepository, type UserRepository } from '../users/user-repository';
+import { createServices, type Services } from '../services';
 import { parseUsername } from '../users/username';
 import { PasswordInputError, readNewPassword } from './password-input';
 
@@ -17,20 +18,22 @@ Manages the accounts in the same Firestore database the server uses.
 Commands:
   add NAME       create an active user; the password is read from standard input,
                  or prompted for twice when standard input is a terminal
-  passwd NAME    set a new password, read the same way
-  disable NAME   block the user from logging in
+  passwd NAME    set a new password, read the same way, and end the user's sessions
+  disable NAME   block the user from logging in and end their sessions
   enable NAME    allow a disabled user to log in again
-  delete NAME    remove the user
+  delete NAME    remove the user and end their sessions
+  revoke NAME    end every session of the user (log them out everywhere)
+  unlock NAME    clear the failed-login counter that delays this username
   list           show every user with status, creation and last login time
 
 Exits 0 on success, 1 with a message on standard error otherwise.
 `;
 
-const COMMANDS_WITH_NAME = ['add', 'passwd', 'disable', 'enable', 'delete'] as const;
+const COMMANDS_WITH_NAME = ['add', 'passwd', 'disable', 'enable', 'delete', 'revoke', 'unlock'] as const;
 type CommandWithName = (typeof COMMANDS_WITH_NAME)[number];
 
 interface CliContext {
-  users: UserRepository;
+  services: Services;
   /** The bcrypt hash of the password read for "add" and "passwd"; empty for other commands. */
   passwordHash: string;
 }
@@ -51,14 +54,14 @@ async function main(argv: string[]): Promise<number> {
   if (command.name !== undefined) {
     parseUsername(command.name);
   }
-  const passwordHash = command.needsPassword ? await readValidPasswordHash(config) : '';
+  const passwordHash = command.needsPassword ? await readValidPasswordHash(config, command.name) : '';
 
   // Informational logs would mix with the command's output; warnings and errors still show.
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', pretty: false });
   const connection = await connectFirestore(config, logger);
 
   try {
-    await command.run({ users: createUserRepository(connection.firestore), passwordHash });
+    await command.run({ services: createServices(connection.firestore, config.security), passwordHash });
     return 0;
   } finally {
     await connection.close();
@@ -101,31 +104,45 @@ function parseCommand(argv: string[]): ParsedCommand {
 }
 
 async function runNamedCommand(command: CommandWithName, name: string, context: CliContext) {
-  const { users, passwordHash } = context;
+  const { users, accounts } = context.services;
 
   switch (command) {
     case 'add': {
-      const user = await users.createUser(name, passwordHash);
+      const user = await users.createUser(name, context.passwordHash);
       return report(`Created user "${user.username}".`);
     }
-    case 'passwd':
-      await users.setPasswordHash(name, passwordHash);
-      return report(`Changed the password of "${name}".`);
-    case 'disable':
-      await users.setStatus(name, 'disabled');
-      return report(`Disabled "${name}"; they can no longer log in.`);
+    case 'passwd': {
+      const ended = await accounts.changePasswordHash(name, context.passwordHash);
+      return report(`Changed the password of "${name}" and ended ${describeCount(ended, 'session')}.`);
+    }
+    case 'disable': {
+      const ended = await accounts.disable(name);
+      return report(`Disabled "${name}" and ended ${describeCount(ended, 'session')}; they can no longer log in.`);
+    }
     case 'enable':
-      await users.setStatus(name, 'active');
+      await accounts.enable(name);
       return report(`Enabled "${name}".`);
-    case 'delete':
-      await users.deleteUser(name);
-      return report(`Deleted "${name}".`);
+    case 'delete': {
+      const ended = await accounts.delete(name);
+      return report(`Deleted "${name}" and ended ${describeCount(ended, 'session')}.`);
+    }
+    case 'revoke': {
+      const ended = await accounts.revokeSessions(name);
+      return report(`Ended ${describeCount(ended, 'session')} of "${name}".`);
+    }
+    case 'unlock':
+      await accounts.unlock(name);
+      return report(`Cleared the failed-login counter of "${name}".`);
   }
 }
 
-async function readValidPasswordHash(config: Config): Promise<string> {
+function describeCount(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+async function readValidPasswordHash(config: Config, username: string | undefined): Promise<string> {
   const password = await readNewPassword();
-  const problem = checkNewPassword(password);
+  const problem = checkNewPassword(password, config.security.passwordMinLength, username);
 
   if (problem) {
     throw new PasswordInputError(problem);
@@ -134,8 +151,8 @@ async function readValidPasswordHash(config: Config): Promise<string> {
   return hashPassword(password, config.bcryptCost);
 }
 
-async function listUsers({ users }: CliContext): Promise<void> {
-  const all = await users.listUsers();
+async function listUsers({ services }: CliContext): Promise<void> {
+  const all = await services.users.listUsers();
 
   if (all.length === 0) {
     return report('No users yet. Create one with: npm run users -- add NAME');

@@ -1,4 +1,6 @@
 import { ConfigError } from './config-error';
+import { parseBooleanVariable, parseIntegerVariable, type Env } from './env-parsing';
+import { loadSecurityPolicy, type SecurityPolicy } from './security-policy';
 
 /** The Firestore the server uses: an emulator it was pointed at, Cloud Firestore, or its own emulator. */
 export type FirestoreTarget =
@@ -17,6 +19,7 @@ export interface Config {
   /** Trust X-Forwarded-Proto and X-Forwarded-For from a TLS-terminating proxy in front. */
   trustProxy: boolean;
   logLevel: string;
+  security: SecurityPolicy;
   /** Folder for local state in development: emulator data and generated session keys. */
   dataDir: string;
 }
@@ -30,8 +33,6 @@ export const DEFAULT_EMULATOR_PROJECT_ID = 'demo-login';
 const MIN_BCRYPT_COST = 4;
 const MAX_BCRYPT_COST = 15;
 const MIN_SESSION_KEY_LENGTH = 32;
-
-type Env = Record<string, string | undefined>;
 
 /** Reads and validates the configuration from environment variables, throwing ConfigError on any bad value. */
 export function loadConfig(env: Env = process.env): Config {
@@ -52,6 +53,7 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     trustProxy: parseBooleanVariable(env, 'TRUST_PROXY', false),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
+    security: loadSecurityPolicy(env),
     dataDir: env.DATA_DIR?.trim() || '.data',
   };
 }
@@ -124,42 +126,4 @@ function parseSessionKeys(env: Env, isProduction: boolean): string[] | undefined
   }
 
   return keys;
-}
-
-function parseBooleanVariable(env: Env, name: string, defaultValue: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-
-  if (raw === undefined || raw === '') {
-    return defaultValue;
-  }
-  if (raw === 'true' || raw === '1') {
-    return true;
-  }
-  if (raw === 'false' || raw === '0') {
-    return false;
-  }
-
-  throw new ConfigError(`${name} "${env[name]}" is invalid: expected true or false.`);
-}
-
-function parseIntegerVariable(
-  env: Env,
-  name: string,
-  defaultValue: number,
-  min: number,
-  max: number,
-): number {
-  const raw = env[name]?.trim();
-
-  if (raw === undefined || raw === '') {
-    return defaultValue;
-  }
-
-  const value = Number(raw);
-
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw new ConfigError(`${name} "${raw}" is invalid: expected a whole number from ${min} to ${max}.`);
-  }
-
-  return value;
 }

@@ -1,5 +1,6 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { BaseFirestoreRepository, CustomRepository, initialize } from 'fireorm';
+import type { FirestoreOperationCounter } from '../firestore/operation-counter';
 import { User, type UserStatus } from './user';
 import { UserNotFoundError, UsernameTakenError } from './user-errors';
 import { parseUsername } from './username';
@@ -14,9 +15,14 @@ const GRPC_NOT_FOUND = 5;
  */
 @CustomRepository(User)
 export class UserRepository extends BaseFirestoreRepository<User> {
+  /** Counts this repository's Firestore reads and writes, when set. */
+  operations: FirestoreOperationCounter | undefined;
+
   async findByUsername(username: string): Promise<User | null> {
     const { id } = parseUsername(username);
-    return this.findById(id);
+    const user = await this.findById(id);
+    this.operations?.countReads();
+    return user;
   }
 
   /**
@@ -36,6 +42,7 @@ export class UserRepository extends BaseFirestoreRepository<User> {
 
     try {
       await this.firestoreColRef.doc(id).create(this.toDocumentData(user));
+      this.operations?.countWrites();
     } catch (error) {
       throw hasGrpcCode(error, GRPC_ALREADY_EXISTS) ? new UsernameTakenError(display) : error;
     }
@@ -47,6 +54,27 @@ export class UserRepository extends BaseFirestoreRepository<User> {
     await this.updateExisting(username, { passwordHash });
   }
 
+  /**
+   * Swaps in a rehashed password unless the hash changed since it was read (a concurrent
+   * password change wins). Returns whether the hash was replaced.
+   */
+  async replacePasswordHash(userId: string, expectedHash: string, newHash: string): Promise<boolean> {
+    const reference = this.firestoreColRef.doc(userId);
+
+    const replaced = await this.firestoreColRef.firestore.runTransaction(async (transaction) => {
+      const snapshot = await transaction.get(reference);
+      if (snapshot.get('passwordHash') !== expectedHash) {
+        return false;
+      }
+      transaction.update(reference, { passwordHash: newHash });
+      return true;
+    });
+
+    this.operations?.countReads();
+    this.operations?.countWrites(replaced ? 1 : 0);
+    return replaced;
+  }
+
   async setStatus(username: string, status: UserStatus): Promise<void> {
     await this.updateExisting(username, { status });
   }
@@ -55,6 +83,7 @@ export class UserRepository extends BaseFirestoreRepository<User> {
   async recordLogin(userId: string, at = new Date()): Promise<void> {
     try {
       await this.firestoreColRef.doc(userId).update({ lastLoginAt: at });
+      this.operations?.countWrites();
     } catch (error) {
       throw hasGrpcCode(error, GRPC_NOT_FOUND) ? new UserNotFoundError(userId) : error;
     }
@@ -65,6 +94,7 @@ export class UserRepository extends BaseFirestoreRepository<User> {
 
     try {
       await this.firestoreColRef.doc(id).delete({ exists: true });
+      this.operations?.countWrites();
     } catch (error) {
       throw hasGrpcCode(error, GRPC_NOT_FOUND) ? new UserNotFoundError(username) : error;
     }
@@ -75,11 +105,13 @@ export class UserRepository extends BaseFirestoreRepository<User> {
     // NOTE: reads the whole collection in one query. That suits an administrator's CLI on
     // thousands of users, but millions would need a paged listing.
     const users = await this.find();
+    this.operations?.countReads(Math.max(1, users.length));
     return users.sort(compareIds);
   }
 
   async hasAnyUser(): Promise<boolean> {
     const snapshot = await this.firestoreColRef.limit(1).select().get();
+    this.operations?.countReads();
     return !snapshot.empty;
   }
 
@@ -88,6 +120,7 @@ export class UserRepository extends BaseFirestoreRepository<User> {
 
     try {
       await this.firestoreColRef.doc(id).update(fields);
+      this.operations?.countWrites();
     } catch (error) {
       throw hasGrpcCode(error, GRPC_NOT_FOUND) ? new UserNotFoundError(username) : error;
     }
@@ -104,9 +137,14 @@ export class UserRepository extends BaseFirestoreRepository<User> {
  * reads it when a repository is constructed, so each repository keeps the client it was built with
  * and several apps (one per test, say) can use different databases in one process.
  */
-export function createUserRepository(firestore: Firestore): UserRepository {
+export function createUserRepository(
+  firestore: Firestore,
+  operations?: FirestoreOperationCounter,
+): UserRepository {
   initialize(firestore);
-  return new UserRepository(User);
+  const repository = new UserRepository(User);
+  repository.operations = operations;
+  return repository;
 }
 
 // Document ids sort by UTF-16 code units in Firestore too, so the CLI lists in the database's order.

@@ -1,7 +1,12 @@
 /** Texts shown to people, defined once so that routes, templates and tests agree. */
 export const MESSAGES = {
+  /** Shown for a throttled username; the same whether or not the account exists. */
+  loginThrottled: (minutes: number) =>
+    `Too many failed login attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
   loginIncorrect: 'Login or password is incorrect',
   accountInactive: 'This account is not active',
+  tooManyRequests: 'Too many login attempts from your network. Wait a minute and try again.',
+  malformedForm: 'The form was not sent in the expected format. Reload the page and try again.',
   loginRequired: 'Please log in to access this page.',
   loggedOut: 'You have successfully logged out',
   csrfRejected:

@@ -10,7 +10,10 @@ import { hashPassword } from '../../src/auth/passwords';
 import { createFirestoreClient } from '../../src/firestore/client';
 import { createFirestoreReadinessCheck } from '../../src/firestore/readiness';
 import type { UserStatus } from '../../src/users/user';
-import { createUserRepository, type UserRepository } from '../../src/users/user-repository';
+import { DEFAULT_SECURITY_POLICY, type SecurityPolicy } from '../../src/config/security-policy';
+import { createServices, type Services } from '../../src/services';
+import type { AccountService } from '../../src/users/account-service';
+import type { UserRepository } from '../../src/users/user-repository';
 
 // The lowest cost bcrypt accepts keeps the suite fast; production defaults to 12.
 export const TEST_BCRYPT_COST = 4;
@@ -37,18 +40,38 @@ export interface TestApp {
   baseUrl: string;
   server: Server;
   firestore: Firestore;
+  services: Services;
   users: UserRepository;
+  accounts: AccountService;
   /** A cookie-keeping HTTP client for the running server. */
   agent: ReturnType<typeof request.agent>;
   close(): Promise<void>;
 }
 
+// Every test client comes from 127.0.0.1, so the per-address limit is raised out of the way;
+// the tests of that limit set their own.
+export const TEST_SECURITY_POLICY: SecurityPolicy = {
+  ...DEFAULT_SECURITY_POLICY,
+  loginAttemptsPerAddressPerMinute: 10_000,
+};
+
+export interface TestAppOptions extends Partial<AppOptions> {
+  /** Replaces the user repository, e.g. with one whose reads fail. */
+  users?: UserRepository;
+}
+
 /** Starts the real app on a loopback port against a fresh emulator project. */
-export async function startTestApp(overrides: Partial<AppOptions> = {}): Promise<TestApp> {
+export async function startTestApp(overrides: TestAppOptions = {}): Promise<TestApp> {
   const firestore = newFirestore();
-  const users = overrides.users ?? createUserRepository(firestore);
+  const security = overrides.security ?? TEST_SECURITY_POLICY;
+  const services = createServices(firestore, security);
+  if (overrides.users) {
+    services.users = overrides.users;
+  }
+
   const app = createApp({
-    users,
+    services,
+    security,
     checkReadiness: createFirestoreReadinessCheck(firestore),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     sessionKeys: [randomBytes(32).toString('hex')],
@@ -66,7 +89,9 @@ export async function startTestApp(overrides: Partial<AppOptions> = {}): Promise
     baseUrl: `http://127.0.0.1:${port}`,
     server,
     firestore,
-    users,
+    services,
+    users: services.users,
+    accounts: services.accounts,
     agent: request.agent(server),
     async close() {
       server.closeAllConnections();

@@ -123,7 +123,7 @@ describe('internal errors', () => {
       const agent = request.agent(started.app.server);
       const login = await logIn(agent, { username: 'alice', password: PASSWORD });
       assert.equal(login.status, 303);
-      started.users.findById = throwInternalError;
+      started.app.services.sessions.get = throwInternalError;
 
       const response = await agent.get('/dashboard');
 

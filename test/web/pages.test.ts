@@ -136,7 +136,7 @@ describe('GET /dashboard', () => {
       await logIn(agent, { username: 'dora', password: PASSWORD });
       assert.equal((await agent.get('/dashboard')).status, 200);
 
-      await app.users.setStatus('dora', 'disabled');
+      await app.accounts.disable('dora');
       const response = await agent.get('/dashboard');
 
       assert.equal(response.status, 302);
@@ -147,10 +147,10 @@ describe('GET /dashboard', () => {
       await addUser(app.users, 'erin', PASSWORD);
       const agent = request.agent(app.server);
       await logIn(agent, { username: 'erin', password: PASSWORD });
-      await app.users.setStatus('erin', 'disabled');
+      await app.accounts.disable('erin');
       await agent.get('/dashboard');
 
-      await app.users.setStatus('erin', 'active');
+      await app.accounts.enable('erin');
       const response = await agent.get('/dashboard');
 
       assert.equal(response.status, 302);
@@ -162,7 +162,7 @@ describe('GET /dashboard', () => {
       await logIn(agent, { username: 'frank', password: PASSWORD });
       assert.equal((await agent.get('/dashboard')).status, 200);
 
-      await app.users.deleteUser('frank');
+      await app.accounts.delete('frank');
       const response = await agent.get('/dashboard');
 
       assert.equal(response.status, 302);

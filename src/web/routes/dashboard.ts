@@ -1,6 +1,5 @@
 import type { Context } from 'koa';
 import Router from 'koa-router';
-import { PREVIOUS_LOGIN_SESSION_KEY } from './login';
 
 /** GET /dashboard, the page a user lands on after logging in. */
 export function dashboardRoutes(): Router {
@@ -10,11 +9,6 @@ export function dashboardRoutes(): Router {
 }
 
 async function showDashboard(ctx: Context): Promise<void> {
-  const previousLogin = ctx.session?.[PREVIOUS_LOGIN_SESSION_KEY];
-
   ctx.set('Cache-Control', 'no-store');
-  ctx.render('dashboard.njk', {
-    user: ctx.state.user,
-    previousLoginAt: typeof previousLogin === 'string' ? new Date(previousLogin) : null,
-  });
+  ctx.render('dashboard.njk', { user: ctx.state.user });
 }

@@ -1,30 +1,35 @@
-import type { Context } from 'koa';
+import type { Context, Next } from 'koa';
 import Router from 'koa-router';
-import { authenticateLocal, type Passport } from '../../auth/passport';
+import { authenticateLocal, type LoginFailure, type Passport } from '../../auth/passport';
 import { safeRedirectPath } from '../../auth/safe-redirect';
+import { toSessionUser } from '../../auth/session-user';
 import type { User } from '../../users/user';
 import type { UserRepository } from '../../users/user-repository';
+import { MalformedFormError, readPlainForm } from '../forms';
 import { MESSAGES } from '../messages';
 
 export const DEFAULT_AFTER_LOGIN_PATH = '/dashboard';
 
-// How long a "remember me" login lasts; without it the cookie ends with the browser session.
-const REMEMBER_ME_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
-
 // The username of a failed attempt, shown again in the form once; never the password.
 const LAST_USERNAME_SESSION_KEY = 'lastUsername';
+
+const MAX_REMEMBERED_USERNAME_LENGTH = 200;
 
 export interface LoginRoutesOptions {
   passport: Passport;
   users: UserRepository;
+  /** How long a "remember me" cookie lasts; without it the cookie ends with the browser. */
+  rememberMeLifetimeMs: number;
+  /** Runs before each login attempt, e.g. a rate limit per client address. */
+  attemptLimiter: (ctx: Context, next: Next) => Promise<void>;
 }
 
 /** GET and POST /login. */
-export function loginRoutes({ passport, users }: LoginRoutesOptions): Router {
+export function loginRoutes(options: LoginRoutesOptions): Router {
   const router = new Router();
 
   router.get('/login', showLoginForm);
-  router.post('/login', (ctx) => handleLogin(ctx, passport, users));
+  router.post('/login', options.attemptLimiter, (ctx) => handleLogin(ctx, options));
 
   return router;
 }
@@ -44,58 +49,96 @@ async function showLoginForm(ctx: Context): Promise<void> {
   ctx.render('login.njk', { next, username: typeof username === 'string' ? username : '' });
 }
 
-async function handleLogin(ctx: Context, passport: Passport, users: UserRepository): Promise<void> {
-  const form = (ctx.request.body ?? {}) as Record<string, unknown>;
-  const next = safeRedirectPath(form.next);
-  const result = await authenticateLocal(passport, ctx);
-
-  if (!result.user) {
-    const isInactive = result.failure.reason === 'inactive';
-    ctx.log.info({ outcome: result.failure.reason, clientIp: ctx.ip }, 'login rejected');
-    rejectLogin(ctx, isInactive ? MESSAGES.accountInactive : MESSAGES.loginIncorrect, form.username, next);
+async function handleLogin(ctx: Context, options: LoginRoutesOptions): Promise<void> {
+  const form = readLoginForm(ctx);
+  if (!form) {
     return;
   }
 
-  await startSession(ctx, result.user, form.remember);
-  await users.recordLogin(result.user.id);
-  rememberPreviousLogin(ctx, result.user);
-  ctx.log.info({ userId: result.user.id, clientIp: ctx.ip }, 'login succeeded');
+  const next = safeRedirectPath(form.next);
+  const result = await authenticateLocal(options.passport, ctx);
+
+  if (!result.user) {
+    rejectLogin(ctx, result.failure, form.username, next);
+    return;
+  }
+
+  await startSession(ctx, result.user, form.remember === 'on', options);
+  ctx.log.info({ event: 'login', userId: result.user.id, clientIp: ctx.ip }, 'login succeeded');
 
   ctx.status = 303;
   ctx.redirect(next ?? DEFAULT_AFTER_LOGIN_PATH);
 }
 
-// The dashboard shows the login before this one, so that a person notices a login that was not
-// theirs. The user document keeps only the newest.
-export const PREVIOUS_LOGIN_SESSION_KEY = 'previousLoginAt';
+/**
+ * Reads the login form strictly. A repeated or nested field is answered here with a 400 login
+ * page that shows the ordinary failure message, so that nothing reveals how the form was judged.
+ */
+function readLoginForm(ctx: Context): Record<string, string> | undefined {
+  try {
+    const form = readPlainForm(ctx);
+    ctx.request.body = form;
+    return form;
+  } catch (error) {
+    if (!(error instanceof MalformedFormError)) {
+      throw error;
+    }
 
-function rememberPreviousLogin(ctx: Context, user: User): void {
-  if (ctx.session) {
-    ctx.session[PREVIOUS_LOGIN_SESSION_KEY] = user.lastLoginAt?.toISOString() ?? null;
+    ctx.log.info({ event: 'login_rejected', reason: error.message, clientIp: ctx.ip }, 'malformed login form');
+    ctx.status = 400;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.render('login.njk', { username: '', formError: MESSAGES.loginIncorrect });
+    return undefined;
   }
 }
 
-function rejectLogin(ctx: Context, message: string, username: unknown, next: string | undefined): void {
-  ctx.flash('error', message);
+function rejectLogin(ctx: Context, failure: LoginFailure, username: string | undefined, next: string | undefined) {
+  ctx.log.info(
+    { event: 'login_rejected', outcome: failure.reason, clientIp: ctx.ip },
+    failure.reason === 'throttled' ? 'login throttled' : 'login rejected',
+  );
+  ctx.flash('error', failureMessage(failure));
 
-  if (ctx.session && typeof username === 'string') {
-    ctx.session[LAST_USERNAME_SESSION_KEY] = username.slice(0, 200);
+  if (ctx.session && username !== undefined) {
+    ctx.session[LAST_USERNAME_SESSION_KEY] = username.slice(0, MAX_REMEMBERED_USERNAME_LENGTH);
   }
 
   ctx.status = 303;
   ctx.redirect(next ? `/login?next=${encodeURIComponent(next)}` : '/login');
 }
 
-/**
- * Replaces the anonymous session with a fresh one for the user, so nothing from before the login
- * (including the CSRF secret) carries over and a planted session is of no use to an attacker.
- */
-async function startSession(ctx: Context, user: User, remember: unknown): Promise<void> {
-  ctx.session = {};
+function failureMessage(failure: LoginFailure): string {
+  switch (failure.reason) {
+    case 'inactive':
+      return MESSAGES.accountInactive;
+    case 'throttled':
+      return MESSAGES.loginThrottled(Math.max(1, Math.ceil((failure.retryAfterMs ?? 0) / 60_000)));
+    default:
+      return MESSAGES.loginIncorrect;
+  }
+}
 
-  if (ctx.session && remember === 'on') {
-    ctx.session.maxAge = REMEMBER_ME_MAX_AGE_MS;
+/**
+ * Replaces the anonymous session with a new one (new token, new CSRF secret) that carries over
+ * only the pending flash messages, so a session planted before login is of no use to an attacker.
+ */
+async function startSession(
+  ctx: Context,
+  user: User,
+  remember: boolean,
+  options: LoginRoutesOptions,
+): Promise<void> {
+  const pendingFlashes = ctx.session?.flash;
+  const loggedInAt = new Date();
+
+  ctx.session = {};
+  if (ctx.session && pendingFlashes !== undefined) {
+    ctx.session.flash = pendingFlashes;
+  }
+  if (ctx.session && remember) {
+    ctx.session.maxAge = options.rememberMeLifetimeMs;
   }
 
-  await ctx.login(user);
+  await ctx.login(toSessionUser(user, loggedInAt));
+  await options.users.recordLogin(user.id, loggedInAt);
 }

@@ -1,0 +1,66 @@
+import type { User } from '../users/user';
+
+/**
+ * What a logged-in session knows about its user. It is stored in the session at login, so that
+ * a page view needs no read of the user document; disabling, deleting or changing the password
+ * of an account deletes its sessions instead.
+ */
+export interface SessionUser {
+  id: string;
+  username: string;
+  createdAt: Date;
+  /** When this session's login happened. */
+  loggedInAt: Date;
+  /** The account's login before this one, or null for a first login. */
+  previousLoginAt: Date | null;
+}
+
+/** The JSON form of a SessionUser, as passport stores it in the session. */
+interface StoredSessionUser {
+  id: string;
+  username: string;
+  createdAt: string;
+  loggedInAt: string;
+  previousLoginAt: string | null;
+}
+
+export function toSessionUser(user: User, loggedInAt: Date): SessionUser {
+  return {
+    id: user.id,
+    username: user.username,
+    createdAt: user.createdAt,
+    loggedInAt,
+    previousLoginAt: user.lastLoginAt,
+  };
+}
+
+export function serializeSessionUser(user: SessionUser): StoredSessionUser {
+  return {
+    id: user.id,
+    username: user.username,
+    createdAt: user.createdAt.toISOString(),
+    loggedInAt: user.loggedInAt.toISOString(),
+    previousLoginAt: user.previousLoginAt?.toISOString() ?? null,
+  };
+}
+
+/** Rebuilds the user from session data; anything malformed yields undefined (logged out). */
+export function deserializeSessionUser(stored: unknown): SessionUser | undefined {
+  const candidate = stored as Partial<StoredSessionUser> | null;
+  if (
+    typeof candidate?.id !== 'string' ||
+    typeof candidate.username !== 'string' ||
+    typeof candidate.createdAt !== 'string' ||
+    typeof candidate.loggedInAt !== 'string'
+  ) {
+    return undefined;
+  }
+
+  return {
+    id: candidate.id,
+    username: candidate.username,
+    createdAt: new Date(candidate.createdAt),
+    loggedInAt: new Date(candidate.loggedInAt),
+    previousLoginAt: typeof candidate.previousLoginAt === 'string' ? new Date(candidate.previousLoginAt) : null,
+  };
+}

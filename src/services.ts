@@ -1,0 +1,34 @@
+import type { Firestore } from '@google-cloud/firestore';
+import { LoginThrottle } from './auth/login-throttle';
+import type { SecurityPolicy } from './config/security-policy';
+import { FirestoreOperationCounter } from './firestore/operation-counter';
+import { FirestoreSessionStore } from './sessions/session-store';
+import { AccountService } from './users/account-service';
+import { createUserRepository, type UserRepository } from './users/user-repository';
+
+/** The data layer of one app (or CLI run), all on one Firestore client. */
+export interface Services {
+  firestore: Firestore;
+  users: UserRepository;
+  sessions: FirestoreSessionStore;
+  throttle: LoginThrottle;
+  accounts: AccountService;
+  /** Firestore reads and writes made through the stores above. */
+  operations: FirestoreOperationCounter;
+}
+
+export function createServices(firestore: Firestore, policy: SecurityPolicy): Services {
+  const operations = new FirestoreOperationCounter();
+  const users = createUserRepository(firestore, operations);
+  const sessions = new FirestoreSessionStore(firestore, policy.session, operations);
+  const throttle = new LoginThrottle(firestore, policy.loginThrottle, operations);
+
+  return {
+    firestore,
+    users,
+    sessions,
+    throttle,
+    accounts: new AccountService(users, sessions, throttle),
+    operations,
+  };
+}

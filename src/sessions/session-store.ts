@@ -1,0 +1,248 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Timestamp, type DocumentReference, type Firestore } from '@google-cloud/firestore';
+import type { Context } from 'koa';
+import type { FirestoreOperationCounter } from '../firestore/operation-counter';
+
+export const SESSIONS_COLLECTION = 'sessions';
+
+// 32 random bytes: 256 bits, well above the 128 bits that make guessing a live token hopeless.
+const SESSION_TOKEN_BYTES = 32;
+
+/** How long sessions live; every duration is enforced on the server, whatever the cookie says. */
+export interface SessionPolicy {
+  /** A session without "remember me" ends after this long without a request. */
+  idleTimeoutMs: number;
+  /** A session without "remember me" ends this long after it began, however active. */
+  maxLifetimeMs: number;
+  /** A "remember me" session ends this long after it began. */
+  rememberMeLifetimeMs: number;
+  /** Activity is written back at most this often, so most page views cost no write. */
+  activityRefreshMs: number;
+}
+
+/** Facts about the person's device, kept with a session for the account page. */
+export interface SessionClient {
+  userAgent: string;
+  clientIp: string;
+}
+
+/** A session document. Its id is the SHA-256 of the cookie's token; the token is never stored. */
+interface SessionDocument {
+  data: Record<string, unknown>;
+  userId: string | null;
+  remember: boolean;
+  createdAt: Timestamp;
+  lastSeenAt: Timestamp;
+  /** When the session ends; a Firestore TTL policy on this field deletes expired documents. */
+  expiresAt: Timestamp;
+  userAgent: string;
+  clientIp: string;
+}
+
+/** The parts of koa-session's stored data that this store reads. */
+interface SessionData {
+  _session?: boolean;
+  passport?: { user?: { id?: unknown } };
+  [key: string]: unknown;
+}
+
+// The session read for this request, kept so that a later write can tell an update of that
+// session from the creation of a new one (at login the token changes).
+const LOADED_SESSION = Symbol('loadedSession');
+
+interface LoadedSession {
+  token: string;
+  record: SessionDocument;
+}
+
+type ContextWithSession = Context & { [LOADED_SESSION]?: LoadedSession };
+
+// gRPC status that Firestore puts on an update of a missing document.
+const GRPC_NOT_FOUND = 5;
+
+/**
+ * The koa-session external store, backed by Firestore. The cookie holds only a random token;
+ * Firestore holds the session under the token's hash, so a leaked database does not yield
+ * usable cookies. Expiry is checked here on every read.
+ */
+export class FirestoreSessionStore {
+  constructor(
+    private readonly firestore: Firestore,
+    private readonly policy: SessionPolicy,
+    private readonly counter?: FirestoreOperationCounter,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Generates a new session token for the cookie. */
+  static generateToken(): string {
+    return randomBytes(SESSION_TOKEN_BYTES).toString('base64url');
+  }
+
+  async get(token: string, _maxAge: unknown, options: StoreCallOptions): Promise<SessionData | null> {
+    const ctx = contextOf(options);
+    const reference = this.documentFor(token);
+    const snapshot = await reference.get();
+    this.counter?.countReads();
+
+    const record = snapshot.exists ? (snapshot.data() as SessionDocument) : undefined;
+    if (!record || this.now() >= record.expiresAt.toMillis()) {
+      return null;
+    }
+
+    if (!(await this.refreshActivityIfDue(reference, record))) {
+      return null;
+    }
+
+    (ctx as ContextWithSession)[LOADED_SESSION] = { token, record };
+    return record.data as SessionData;
+  }
+
+  /**
+   * Saves the session. A new token creates a document; the token read for this request updates
+   * its document, and if that document was revoked meanwhile, it stays deleted.
+   */
+  async set(token: string, data: SessionData, _maxAge: unknown, options: StoreCallOptions): Promise<void> {
+    const ctx = contextOf(options);
+    const loaded = (ctx as ContextWithSession)[LOADED_SESSION];
+    const existing = loaded?.token === token ? loaded.record : undefined;
+    const record = this.buildRecord(data, existing?.createdAt, ctx);
+    const reference = this.documentFor(token);
+
+    if (existing) {
+      await this.updateUnlessRevoked(reference, record, ctx);
+    } else {
+      await reference.create(record);
+    }
+
+    this.counter?.countWrites();
+    (ctx as ContextWithSession)[LOADED_SESSION] = { token, record };
+  }
+
+  private buildRecord(data: SessionData, createdAt: Timestamp | undefined, ctx: Context): SessionDocument {
+    const nowMs = this.now();
+    const created = createdAt ?? Timestamp.fromMillis(nowMs);
+    const remember = data._session !== true;
+
+    return {
+      data: stripUndefined(data),
+      userId: userIdOf(data),
+      remember,
+      createdAt: created,
+      lastSeenAt: Timestamp.fromMillis(nowMs),
+      expiresAt: Timestamp.fromMillis(this.expiryFor(created.toMillis(), nowMs, remember)),
+      ...clientOf(ctx),
+    };
+  }
+
+  private async updateUnlessRevoked(
+    reference: DocumentReference,
+    record: SessionDocument,
+    ctx: Context,
+  ): Promise<void> {
+    try {
+      await reference.update({ ...record });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== GRPC_NOT_FOUND) {
+        throw error;
+      }
+      ctx.log?.info({ userId: record.userId }, 'session was revoked during the request; not saved');
+    }
+  }
+
+  async destroy(token: string): Promise<void> {
+    await this.documentFor(token).delete();
+    this.counter?.countWrites();
+  }
+
+  /** Deletes every session of the user, on every instance at once. Returns how many ended. */
+  async revokeAllForUser(userId: string): Promise<number> {
+    const snapshot = await this.firestore
+      .collection(SESSIONS_COLLECTION)
+      .where('userId', '==', userId)
+      .select()
+      .get();
+    this.counter?.countReads(Math.max(1, snapshot.size));
+
+    const batch = this.firestore.batch();
+    snapshot.docs.forEach((document) => batch.delete(document.ref));
+    await batch.commit();
+    this.counter?.countWrites(snapshot.size);
+
+    return snapshot.size;
+  }
+
+  private expiryFor(createdAtMs: number, lastSeenAtMs: number, remember: boolean): number {
+    if (remember) {
+      return createdAtMs + this.policy.rememberMeLifetimeMs;
+    }
+    return Math.min(lastSeenAtMs + this.policy.idleTimeoutMs, createdAtMs + this.policy.maxLifetimeMs);
+  }
+
+  /**
+   * Moves the idle deadline forward, writing only when the last write is old enough.
+   * Returns false when the session was revoked since it was read.
+   */
+  private async refreshActivityIfDue(reference: DocumentReference, record: SessionDocument): Promise<boolean> {
+    const nowMs = this.now();
+    if (nowMs - record.lastSeenAt.toMillis() < this.policy.activityRefreshMs) {
+      return true;
+    }
+
+    record.lastSeenAt = Timestamp.fromMillis(nowMs);
+    record.expiresAt = Timestamp.fromMillis(this.expiryFor(record.createdAt.toMillis(), nowMs, record.remember));
+
+    try {
+      await reference.update({ lastSeenAt: record.lastSeenAt, expiresAt: record.expiresAt });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === GRPC_NOT_FOUND) {
+        return false;
+      }
+      throw error;
+    }
+
+    this.counter?.countWrites();
+    return true;
+  }
+
+  private documentFor(token: string): DocumentReference {
+    return this.firestore.collection(SESSIONS_COLLECTION).doc(hashToken(token));
+  }
+}
+
+/** What koa-session passes as the last argument of get and set. */
+interface StoreCallOptions {
+  ctx?: Context;
+}
+
+// koa-session 7 always passes the request's context; its types mark it optional.
+function contextOf(options: StoreCallOptions): Context {
+  if (!options.ctx) {
+    throw new Error('koa-session called the session store without a request context');
+  }
+  return options.ctx;
+}
+
+/** Returns the document id for a session token: its SHA-256 in hex. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+function userIdOf(data: SessionData): string | null {
+  const id = data.passport?.user?.id;
+  return typeof id === 'string' ? id : null;
+}
+
+// Browsers send long user agents; 300 characters identify a device well enough for a list.
+const MAX_USER_AGENT_LENGTH = 300;
+
+function clientOf(ctx: Context): SessionClient {
+  return {
+    userAgent: (ctx.get('User-Agent') || '').slice(0, MAX_USER_AGENT_LENGTH),
+    clientIp: ctx.ip,
+  };
+}
+
+// Firestore rejects undefined values; koa-session data is JSON, where they mean "absent".
+function stripUndefined(data: SessionData): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(data)) as Record<string, unknown>;
+}
