@@ -1,47 +1,59 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import bcrypt from 'bcrypt';
 
-export const MIN_PASSWORD_LENGTH = 8;
+/**
+ * The hash scheme for new passwords: bcrypt over the base64 SHA-256 of the password's UTF-8
+ * bytes. bcrypt reads only 72 bytes and stops at a NUL byte; the 44-character digest has
+ * neither problem, so every character of a long password counts.
+ */
+const SHA256_BCRYPT_PREFIX = 'bcrypt-sha256$';
 
-// bcrypt reads at most 72 bytes and stops at a NUL byte, so a longer password, or one with NUL,
-// would be silently cut. Such passwords are rejected when set and never match at login.
-export const MAX_PASSWORD_BYTES = 72;
+// Anything longer is not a password a person types, and hashing it would only cost CPU.
+export const MAX_PASSWORD_LENGTH = 1024;
 
-/** Returns why a new password is unacceptable, or undefined when it may be used. */
-export function checkNewPassword(password: string): string | undefined {
-  if ([...password].length < MIN_PASSWORD_LENGTH) {
-    return `Password must be at least ${MIN_PASSWORD_LENGTH} characters long.`;
-  }
+// bcrypt's own limit, which matters only for plain bcrypt hashes from before the SHA-256 scheme.
+const BCRYPT_MAX_BYTES = 72;
 
-  if (password.includes('\0')) {
-    return 'Password must not contain NUL characters.';
-  }
-
-  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) {
-    return `Password must be at most ${MAX_PASSWORD_BYTES} bytes long in UTF-8.`;
-  }
-
-  return undefined;
+/** The result of checking a password against a stored hash. */
+export interface PasswordCheck {
+  matches: boolean;
+  /** The hash uses an older scheme or a lower cost than configured and should be replaced. */
+  needsRehash: boolean;
 }
 
-/** Hashes a password with bcrypt on the libuv thread pool, off the event loop. */
-export function hashPassword(password: string, bcryptCost: number): Promise<string> {
-  return bcrypt.hash(password, bcryptCost);
+/** Hashes a password with the current scheme, on the libuv thread pool, off the event loop. */
+export async function hashPassword(password: string, bcryptCost: number): Promise<string> {
+  return SHA256_BCRYPT_PREFIX + (await bcrypt.hash(prehash(password), bcryptCost));
 }
 
 /**
- * Checks a password against a bcrypt hash. Passwords that bcrypt would truncate never match,
- * but the hash is still compared so that the time taken does not reveal the reason.
+ * Checks a password against a stored hash of either scheme. A plain bcrypt hash never matches a
+ * password that bcrypt would have cut, but the comparison still runs, so that the time taken
+ * does not reveal the reason.
  */
-export async function verifyPassword(password: string, passwordHash: string): Promise<boolean> {
-  const fitsBcrypt = isWithinBcryptLimits(password);
-  const matches = await bcrypt.compare(password, passwordHash);
+export async function verifyPassword(
+  password: string,
+  storedHash: string,
+  bcryptCost: number,
+): Promise<PasswordCheck> {
+  if (storedHash.startsWith(SHA256_BCRYPT_PREFIX)) {
+    const bcryptHash = storedHash.slice(SHA256_BCRYPT_PREFIX.length);
+    const matches = await bcrypt.compare(prehash(password), bcryptHash);
+    return { matches, needsRehash: costOf(bcryptHash) < bcryptCost };
+  }
 
-  return fitsBcrypt && matches;
+  const fitsBcrypt = !password.includes('\0') && Buffer.byteLength(password, 'utf8') <= BCRYPT_MAX_BYTES;
+  const matches = (await bcrypt.compare(password, storedHash)) && fitsBcrypt;
+  return { matches, needsRehash: true };
 }
 
-function isWithinBcryptLimits(password: string): boolean {
-  return !password.includes('\0') && Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES;
+function prehash(password: string): string {
+  return createHash('sha256').update(password, 'utf8').digest('base64');
+}
+
+// A bcrypt hash reads "$2b$12$…": the number between the second and third "$" is the cost.
+function costOf(bcryptHash: string): number {
+  return Number(bcryptHash.split('$')[2]);
 }
 
 /**

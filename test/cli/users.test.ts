@@ -4,6 +4,9 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Firestore } from '@google-cloud/firestore';
 import { verifyPassword } from '../../src/auth/passwords';
+
+// The cost the CLI runs with in these tests (BCRYPT_COST below).
+const CLI_BCRYPT_COST = 4;
 import { createUserRepository, type UserRepository } from '../../src/users/user-repository';
 import { buildEnv, runNodeScript, type ProcessResult } from '../support/processes';
 import { emulatorHost, newFirestore, newProjectId } from '../support/test-app';
@@ -35,7 +38,7 @@ function newCliProject(): CliProject {
         env: buildEnv(process.env, ['NODE_ENV', 'SESSION_KEYS', 'LOG_LEVEL'], {
           FIRESTORE_EMULATOR_HOST: emulatorHost(),
           GOOGLE_CLOUD_PROJECT: projectId,
-          BCRYPT_COST: '4',
+          BCRYPT_COST: String(CLI_BCRYPT_COST),
           METADATA_SERVER_DETECTION: 'none',
           ...extraEnv,
         }),
@@ -74,8 +77,8 @@ describe('users CLI', () => {
 
       const user = await cli.users.findByUsername('alice');
       assert.ok(user);
-      assert.equal(await verifyPassword(PASSWORD, user.passwordHash), true);
-      assert.equal(await verifyPassword('wrong password', user.passwordHash), false);
+      assert.equal((await verifyPassword(PASSWORD, user.passwordHash, CLI_BCRYPT_COST)).matches, true);
+      assert.equal((await verifyPassword('wrong password', user.passwordHash, CLI_BCRYPT_COST)).matches, false);
     });
 
     it('hashes with BCRYPT_COST', PROCESS_TIMEOUT, async () => {
@@ -84,7 +87,7 @@ describe('users CLI', () => {
       await cli.run(['add', 'alice'], `${PASSWORD}\n`);
 
       const user = await cli.users.findByUsername('alice');
-      assert.match(user?.passwordHash ?? '', /^\$2b\$04\$/);
+      assert.match(user?.passwordHash ?? '', /^bcrypt-sha256\$\$2b\$04\$/);
     });
 
     it('reads only the first line', PROCESS_TIMEOUT, async () => {
@@ -94,7 +97,7 @@ describe('users CLI', () => {
 
       const user = await cli.users.findByUsername('alice');
       assert.ok(user);
-      assert.equal(await verifyPassword(PASSWORD, user.passwordHash), true);
+      assert.equal((await verifyPassword(PASSWORD, user.passwordHash, CLI_BCRYPT_COST)).matches, true);
     });
 
     it('strips a CRLF line ending', PROCESS_TIMEOUT, async () => {
@@ -104,7 +107,7 @@ describe('users CLI', () => {
 
       const user = await cli.users.findByUsername('alice');
       assert.ok(user);
-      assert.equal(await verifyPassword(PASSWORD, user.passwordHash), true);
+      assert.equal((await verifyPassword(PASSWORD, user.passwordHash, CLI_BCRYPT_COST)).matches, true);
     });
 
     it('rejects a taken username', PROCESS_TIMEOUT, async () => {
@@ -127,7 +130,7 @@ describe('users CLI', () => {
 
       const user = await cli.users.findByUsername('alice');
       assert.ok(user);
-      assert.equal(await verifyPassword(PASSWORD, user.passwordHash), true);
+      assert.equal((await verifyPassword(PASSWORD, user.passwordHash, CLI_BCRYPT_COST)).matches, true);
     });
 
     it('rejects a short password', PROCESS_TIMEOUT, async () => {
@@ -149,13 +152,27 @@ describe('users CLI', () => {
       assert.match(result.stderr, /at least 8 characters/);
     });
 
-    it('rejects a password over 72 bytes', PROCESS_TIMEOUT, async () => {
+    it('keeps every byte past 72', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+      const longPassword = 'é'.repeat(37) + 'tail';
+
+      const result = await cli.run(['add', 'alice'], `${longPassword}\n`);
+
+      assert.equal(result.exitCode, 0, result.stderr);
+      const user = await cli.users.findByUsername('alice');
+      assert.ok(user);
+      assert.equal((await verifyPassword(longPassword, user.passwordHash, CLI_BCRYPT_COST)).matches, true);
+      const truncated = 'é'.repeat(37) + 'TAIL';
+      assert.equal((await verifyPassword(truncated, user.passwordHash, CLI_BCRYPT_COST)).matches, false);
+    });
+
+    it('rejects a common password', PROCESS_TIMEOUT, async () => {
       const cli = newCliProject();
 
-      const result = await cli.run(['add', 'alice'], `${'é'.repeat(37)}\n`);
+      const result = await cli.run(['add', 'alice'], 'password123\n');
 
       assert.equal(result.exitCode, 1);
-      assert.match(result.stderr, /at most 72 bytes/);
+      assert.match(result.stderr, /most common passwords/);
       assert.equal(await cli.users.findByUsername('alice'), null);
     });
 
@@ -204,8 +221,8 @@ describe('users CLI', () => {
       assert.equal(result.exitCode, 0, result.stderr);
       const user = await cli.users.findByUsername('alice');
       assert.ok(user);
-      assert.equal(await verifyPassword(NEW_PASSWORD, user.passwordHash), true);
-      assert.equal(await verifyPassword(PASSWORD, user.passwordHash), false);
+      assert.equal((await verifyPassword(NEW_PASSWORD, user.passwordHash, CLI_BCRYPT_COST)).matches, true);
+      assert.equal((await verifyPassword(PASSWORD, user.passwordHash, CLI_BCRYPT_COST)).matches, false);
     });
 
     it('rejects a short password', PROCESS_TIMEOUT, async () => {
@@ -217,7 +234,7 @@ describe('users CLI', () => {
       assert.equal(result.exitCode, 1);
       const user = await cli.users.findByUsername('alice');
       assert.ok(user);
-      assert.equal(await verifyPassword(PASSWORD, user.passwordHash), true);
+      assert.equal((await verifyPassword(PASSWORD, user.passwordHash, CLI_BCRYPT_COST)).matches, true);
     });
 
     it('rejects a missing user', PROCESS_TIMEOUT, async () => {
