@@ -28,7 +28,7 @@ async function main(): Promise<void> {
 }
 
 async function serve(config: Config, connection: FirestoreConnection, logger: Logger): Promise<void> {
-  const services = createServices(connection.firestore, config.security);
+  const services = createServices(connection.firestore, config.security, logger);
 
   const app = createApp({
     services,

@@ -1,4 +1,5 @@
 import type { Firestore } from '@google-cloud/firestore';
+import type { Logger } from 'pino';
 import { LoginThrottle } from './auth/login-throttle';
 import type { SecurityPolicy } from './config/security-policy';
 import { FirestoreOperationCounter } from './firestore/operation-counter';
@@ -17,7 +18,7 @@ export interface Services {
   operations: FirestoreOperationCounter;
 }
 
-export function createServices(firestore: Firestore, policy: SecurityPolicy): Services {
+export function createServices(firestore: Firestore, policy: SecurityPolicy, logger?: Logger): Services {
   const operations = new FirestoreOperationCounter();
   const users = createUserRepository(firestore, operations);
   const sessions = new FirestoreSessionStore(firestore, policy.session, operations);
@@ -28,7 +29,7 @@ export function createServices(firestore: Firestore, policy: SecurityPolicy): Se
     users,
     sessions,
     throttle,
-    accounts: new AccountService(users, sessions, throttle),
+    accounts: new AccountService(users, sessions, throttle, logger),
     operations,
   };
 }

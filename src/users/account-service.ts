@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { LoginThrottle } from '../auth/login-throttle';
 import { throttleKeyFor } from '../auth/authenticator';
 import type { FirestoreSessionStore } from '../sessions/session-store';
@@ -14,18 +15,19 @@ export class AccountService {
     private readonly users: UserRepository,
     private readonly sessions: FirestoreSessionStore,
     private readonly throttle: LoginThrottle,
+    private readonly logger?: Logger,
   ) {}
 
   /** Sets a new password hash and ends every session. Returns how many sessions ended. */
   async changePasswordHash(username: string, passwordHash: string): Promise<number> {
     await this.users.setPasswordHash(username, passwordHash);
-    return this.sessions.revokeAllForUser(parseUsername(username).id);
+    return this.revoke(username, 'password_changed');
   }
 
   /** Blocks logins and ends every session. Returns how many sessions ended. */
   async disable(username: string): Promise<number> {
     await this.users.setStatus(username, 'disabled');
-    return this.sessions.revokeAllForUser(parseUsername(username).id);
+    return this.revoke(username, 'account_disabled');
   }
 
   async enable(username: string): Promise<void> {
@@ -35,16 +37,24 @@ export class AccountService {
   /** Deletes the user and ends every session. Returns how many sessions ended. */
   async delete(username: string): Promise<number> {
     await this.users.deleteUser(username);
-    return this.sessions.revokeAllForUser(parseUsername(username).id);
+    return this.revoke(username, 'account_deleted');
   }
 
   /** Ends every session of the user without changing the account. */
   async revokeSessions(username: string): Promise<number> {
-    return this.sessions.revokeAllForUser(parseUsername(username).id);
+    return this.revoke(username, 'revoked_by_administrator');
   }
 
   /** Clears the failed-login counter that throttles this username. */
   async unlock(username: string): Promise<void> {
     await this.throttle.reset(throttleKeyFor(username));
+    this.logger?.info({ event: 'login_unlocked', username: parseUsername(username).id }, 'login throttle cleared');
+  }
+
+  private async revoke(username: string, reason: string): Promise<number> {
+    const userId = parseUsername(username).id;
+    const count = await this.sessions.revokeAllForUser(userId);
+    this.logger?.info({ event: 'sessions_revoked', userId, reason, count }, 'sessions revoked');
+    return count;
   }
 }

@@ -41,6 +41,8 @@ export interface TestApp {
   server: Server;
   firestore: Firestore;
   services: Services;
+  /** The keys that sign this app's session cookies, for tests that forge or tamper with one. */
+  sessionKeys: string[];
   users: UserRepository;
   accounts: AccountService;
   /** A cookie-keeping HTTP client for the running server. */
@@ -64,17 +66,19 @@ export interface TestAppOptions extends Partial<AppOptions> {
 export async function startTestApp(overrides: TestAppOptions = {}): Promise<TestApp> {
   const firestore = newFirestore();
   const security = overrides.security ?? TEST_SECURITY_POLICY;
-  const services = createServices(firestore, security);
+  const logger = overrides.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const services = createServices(firestore, security, logger);
   if (overrides.users) {
     services.users = overrides.users;
   }
 
+  const sessionKeys = overrides.sessionKeys ?? [randomBytes(32).toString('hex')];
   const app = createApp({
     services,
     security,
+    sessionKeys,
     checkReadiness: createFirestoreReadinessCheck(firestore),
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    sessionKeys: [randomBytes(32).toString('hex')],
+    logger,
     bcryptCost: TEST_BCRYPT_COST,
     isProduction: false,
     ...overrides,
@@ -90,6 +94,7 @@ export async function startTestApp(overrides: TestAppOptions = {}): Promise<Test
     server,
     firestore,
     services,
+    sessionKeys,
     users: services.users,
     accounts: services.accounts,
     agent: request.agent(server),

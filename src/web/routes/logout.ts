@@ -30,7 +30,7 @@ async function logOut(ctx: Context): Promise<void> {
 
   if (userId !== undefined) {
     await ctx.logout();
-    ctx.log.info({ userId, clientIp: ctx.ip }, 'logout');
+    ctx.log.info({ event: 'logout', userId, clientIp: ctx.ip }, 'logout');
   }
 
   // A new, empty session: nothing of the old one survives except the message below.
