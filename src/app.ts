@@ -75,7 +75,14 @@ export function createApp(options: AppOptions): Koa {
 
   app.use(session(sessionOptions(services.sessions, options.isProduction), app));
   app.use(requireFormEncoding);
-  app.use(bodyParser({ enableTypes: ['form'], formLimit: FORM_BODY_LIMIT }));
+  app.use(
+    bodyParser({
+      enableTypes: ['form'],
+      formLimit: FORM_BODY_LIMIT,
+      // koa-csrf reads the body of every method it checks, DELETE included.
+      parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+    }),
+  );
   app.use(csrfProtection());
   app.use(passport.initialize());
   app.use(passport.session());

@@ -28,7 +28,10 @@ export function loginAttemptsPerAddress(limitPerMinute: number, now: () => numbe
     if (current.attempts > limitPerMinute) {
       const retryAfterSeconds = Math.ceil((current.startedAt + WINDOW_MS - now()) / 1000);
       ctx.set('Retry-After', String(retryAfterSeconds));
-      ctx.log.warn({ clientIp: address, attempts: current.attempts }, 'login rate limit exceeded');
+      ctx.log.warn(
+        { event: 'login_rate_limited', clientIp: address, attempts: current.attempts },
+        'login rate limit exceeded',
+      );
       throw new AppError('rate_limited', 429, MESSAGES.tooManyRequests);
     }
 

@@ -139,21 +139,19 @@ describe('POST /logout', () => {
   });
 
   describe('with a cookie copied before logout', () => {
-    it(
-      'rejects the copied session cookie',
-      async () => {
-        const agent = await loggedInAgent();
-        const dashboard = await agent.get('/dashboard');
-        const copiedCookie = sessionCookieHeader(dashboard);
-        assert.ok(copiedCookie, 'the dashboard response set no session cookie');
-        const beforeLogout = await request(app.server).get('/dashboard').set('Cookie', copiedCookie);
-        assert.equal(beforeLogout.status, 200);
-        await agent.post('/logout').type('form').send({ _csrf: csrfTokenFrom(dashboard.text) });
+    it('rejects the copied session cookie', async () => {
+      const agent = request.agent(app.server);
+      const login = await logIn(agent, { username: 'alice', password: PASSWORD });
+      const copiedCookie = sessionCookieHeader(login);
+      assert.ok(copiedCookie, 'the login response set no session cookie');
+      const beforeLogout = await request(app.server).get('/dashboard').set('Cookie', copiedCookie);
+      assert.equal(beforeLogout.status, 200);
+      const dashboard = await agent.get('/dashboard');
+      await agent.post('/logout').type('form').send({ _csrf: csrfTokenFrom(dashboard.text) });
 
-        const replay = await request(app.server).get('/dashboard').set('Cookie', copiedCookie);
+      const replay = await request(app.server).get('/dashboard').set('Cookie', copiedCookie);
 
-        assert.equal(replay.status, 302);
-      },
-    );
+      assert.equal(replay.status, 302);
+    });
   });
 });

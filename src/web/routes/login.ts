@@ -1,10 +1,12 @@
 import type { Context, Next } from 'koa';
 import Router from 'koa-router';
 import { authenticateLocal, type LoginFailure, type Passport } from '../../auth/passport';
+import { throttleKeyFor } from '../../auth/authenticator';
 import { safeRedirectPath } from '../../auth/safe-redirect';
 import { toSessionUser } from '../../auth/session-user';
 import type { User } from '../../users/user';
 import type { UserRepository } from '../../users/user-repository';
+import { rotateCsrfSecret } from '../csrf';
 import { MalformedFormError, readPlainForm } from '../forms';
 import { MESSAGES } from '../messages';
 
@@ -14,6 +16,10 @@ export const DEFAULT_AFTER_LOGIN_PATH = '/dashboard';
 const LAST_USERNAME_SESSION_KEY = 'lastUsername';
 
 const MAX_REMEMBERED_USERNAME_LENGTH = 200;
+
+// The attempted name is logged normalized and cut short: enough to see which account an attack
+// targets, and a password typed into the username field by mistake is not logged whole.
+const MAX_LOGGED_USERNAME_LENGTH = 64;
 
 export interface LoginRoutesOptions {
   passport: Passport;
@@ -71,8 +77,8 @@ async function handleLogin(ctx: Context, options: LoginRoutesOptions): Promise<v
 }
 
 /**
- * Reads the login form strictly. A repeated or nested field is answered here with a 400 login
- * page that shows the ordinary failure message, so that nothing reveals how the form was judged.
+ * Reads the login form strictly. A repeated or nested field gets a 400 login page with the
+ * ordinary failure message, so that nothing reveals how the form was judged.
  */
 function readLoginForm(ctx: Context): Record<string, string> | undefined {
   try {
@@ -94,7 +100,12 @@ function readLoginForm(ctx: Context): Record<string, string> | undefined {
 
 function rejectLogin(ctx: Context, failure: LoginFailure, username: string | undefined, next: string | undefined) {
   ctx.log.info(
-    { event: 'login_rejected', outcome: failure.reason, clientIp: ctx.ip },
+    {
+      event: 'login_rejected',
+      outcome: failure.reason,
+      username: throttleKeyFor(username).slice(0, MAX_LOGGED_USERNAME_LENGTH),
+      clientIp: ctx.ip,
+    },
     failure.reason === 'throttled' ? 'login throttled' : 'login rejected',
   );
   ctx.flash('error', failureMessage(failure));
@@ -139,6 +150,14 @@ async function startSession(
     ctx.session.maxAge = options.rememberMeLifetimeMs;
   }
 
+  rotateCsrfSecret(ctx);
   await ctx.login(toSessionUser(user, loggedInAt));
+
+  // koa-session 7 clears a 'session' maxAge at its first save, and passport saves twice, so a
+  // browser-session login would otherwise be stored with koa-session's one-day default.
+  if (ctx.session && !remember) {
+    ctx.session.maxAge = 'session';
+  }
+
   await options.users.recordLogin(user.id, loggedInAt);
 }
