@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp } from './app';
 import { loadConfig, type Config } from './config/config';
@@ -42,7 +43,8 @@ async function serve(config: Config, connection: FirestoreConnection, logger: Lo
   });
 
   const server = await listen(app.callback(), config);
-  logger.info({ url: `http://${displayHost(config.host)}:${config.port}` }, 'server listening');
+  const { port } = server.address() as AddressInfo;
+  logger.info({ url: `http://${displayHost(config.host)}:${port}` }, 'server listening');
 
   stopOnSignals(server, connection, logger);
   await logFirstUserHint(services.users, logger);
@@ -63,7 +65,13 @@ function loadConfigOrExit(): Config {
 function listen(handler: RequestListener, config: Config): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer(handler);
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new ConfigError(`Port ${config.port} on ${config.host} is in use by another program: set PORT to a free port.`)
+          : error,
+      );
+    });
     server.listen(config.port, config.host, () => {
       server.off('error', reject);
       resolve(server);

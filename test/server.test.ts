@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -259,4 +261,89 @@ function killEmulatorLeftBy(server: RunningProcess): void {
   if (pid !== undefined && isProcessAlive(pid)) {
     process.kill(pid, 'SIGKILL');
   }
+}
+
+describe('embedded emulator lifecycle', () => {
+  const tempDirs: string[] = [];
+  const started: ChildProcess[] = [];
+
+  after(async () => {
+    for (const child of started) {
+      if (child.exitCode === null && child.signalCode === null && child.pid) {
+        child.kill('SIGKILL');
+      }
+    }
+    await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
+  async function embeddedEnv(): Promise<Env> {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'embedded-test-'));
+    tempDirs.push(dataDir);
+    return serverEnv({
+      FIRESTORE_EMULATOR_PORT: String(await findFreePort()),
+      DATA_DIR: dataDir,
+      PORT: String(await findFreePort()),
+      BCRYPT_COST: '4',
+      LOG_LEVEL: 'info',
+    });
+  }
+
+  it('saves data on a terminal Ctrl-C', { timeout: 90_000 }, async () => {
+    const env = await embeddedEnv();
+    // A process group of its own stands for the terminal's foreground job, which Ctrl-C signals
+    // as a whole, emulator included unless the server keeps it apart.
+    const server = spawn(process.execPath, [SERVER_SCRIPT], { env, detached: true, stdio: 'ignore' });
+    started.push(server);
+    const exited = once(server, 'exit');
+    await waitForUrl(`http://127.0.0.1:${env.PORT}/readyz`, 40_000);
+    const added = await runNodeScript(CLI_SCRIPT, ['add', 'carol'], { env, stdin: `${PASSWORD}\n` });
+    assert.equal(added.exitCode, 0, added.stderr);
+
+    process.kill(-(server.pid as number), 'SIGINT');
+    const [exitCode] = await exited;
+    const listed = await runNodeScript(CLI_SCRIPT, ['list'], { env });
+
+    assert.equal(exitCode, 0);
+    assert.match(listed.stdout, /^carol\s+active\s/m);
+  });
+
+  it('keeps both of two concurrent CLI runs', { timeout: 90_000 }, async () => {
+    const env = await embeddedEnv();
+
+    const [first, second] = await Promise.all([
+      runNodeScript(CLI_SCRIPT, ['add', 'dave'], { env, stdin: `${PASSWORD}\n` }),
+      runNodeScript(CLI_SCRIPT, ['add', 'erin'], { env, stdin: `${PASSWORD}\n` }),
+    ]);
+    const listed = await runNodeScript(CLI_SCRIPT, ['list'], { env });
+
+    assert.equal(first.exitCode, 0, first.stderr);
+    assert.equal(second.exitCode, 0, second.stderr);
+    assert.match(listed.stdout, /^dave\s+active\s/m);
+    assert.match(listed.stdout, /^erin\s+active\s/m);
+  });
+
+  it('leaves no lock after a CLI run', { timeout: 60_000 }, async () => {
+    const env = await embeddedEnv();
+
+    const result = await runNodeScript(CLI_SCRIPT, ['list'], { env });
+
+    assert.equal(result.exitCode, 0, result.stderr);
+    await assert.rejects(access(path.join(env.DATA_DIR as string, 'emulator.lock')));
+  });
+});
+
+async function waitForUrl(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (response.ok) {
+        return;
+      }
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not respond with 200 within ${timeoutMs} ms`);
 }

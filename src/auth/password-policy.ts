@@ -30,6 +30,9 @@ export function checkNewPassword(password: string, minLength: number, username?:
   if (length > MAX_PASSWORD_LENGTH) {
     return `Password must be at most ${MAX_PASSWORD_LENGTH} characters long.`;
   }
+  if (password.trim() === '') {
+    return 'Password must contain something other than spaces.';
+  }
   if (!password.isWellFormed()) {
     return 'Password contains invalid characters (a broken Unicode surrogate pair).';
   }

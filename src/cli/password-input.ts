@@ -54,5 +54,7 @@ function promptHidden(prompt: string): Promise<string> {
       readline.close();
       reject(new PasswordInputError('Cancelled.'));
     });
+    // Ctrl-D ends the input without a line; "close" after "line" settles nothing.
+    readline.once('close', () => reject(new PasswordInputError('No password entered.')));
   });
 }

@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
 
   // Informational logs would mix with the command's output; warnings and errors still show.
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', pretty: false });
-  const connection = await connectFirestore(config, logger);
+  const connection = await connectFirestore(config, logger, 'cli');
 
   try {
     await command.run({ services: createServices(connection.firestore, config.security, logger), passwordHash });
@@ -184,7 +184,7 @@ function report(line: string): void {
 /** Turns an error into the one-line message for standard error. */
 function describeFailure(error: unknown): string {
   if (error instanceof UsageError) {
-    return `${error.message}\n\n${USAGE}`;
+    return `${error.message} Run "npm run users -- --help" for usage.`;
   }
 
   if (isAppError(error) || error instanceof ConfigError || error instanceof PasswordInputError) {

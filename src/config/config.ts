@@ -52,10 +52,20 @@ export function loadConfig(env: Env = process.env): Config {
       MAX_BCRYPT_COST,
     ),
     trustProxy: parseBooleanVariable(env, 'TRUST_PROXY', false),
-    logLevel: env.LOG_LEVEL?.trim() || 'info',
+    logLevel: parseLogLevel(env),
     security: loadSecurityPolicy(env),
     dataDir: env.DATA_DIR?.trim() || '.data',
   };
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function parseLogLevel(env: Env): string {
+  const level = env.LOG_LEVEL?.trim() || 'info';
+  if (!LOG_LEVELS.includes(level)) {
+    throw new ConfigError(`LOG_LEVEL "${level}" is invalid: expected one of ${LOG_LEVELS.join(', ')}.`);
+  }
+  return level;
 }
 
 function resolveFirestoreTarget(env: Env, isProduction: boolean): FirestoreTarget {

@@ -5,7 +5,17 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config';
 import { PROJECT_ROOT } from '../paths';
 import { createFirestoreClient } from './client';
-import { isEmulatorAnswering, startEmulator, type RunningEmulator } from './emulator';
+import { findFreePort } from './free-port';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError } from '../config/config-error';
+import { exportEmulatorData, isEmulatorAnswering, startEmulator, type RunningEmulator } from './emulator';
+import {
+  isProcessRunning,
+  readEmulatorLock,
+  removeEmulatorLock,
+  tryCreateEmulatorLock,
+  type EmulatorOwnerRole,
+} from './emulator-lock';
 import { locateEmulatorJar } from './emulator-locator';
 
 /** An open Firestore client and, in the embedded mode, the emulator this process started. */
@@ -16,10 +26,17 @@ export interface FirestoreConnection {
 }
 
 /**
- * Connects to the configured Firestore. In the embedded mode it reuses an emulator that already
- * responds on the firebase.json port (started by another server or CLI run), or starts one.
+ * Connects to the configured Firestore. In the embedded mode, one process at a time runs the
+ * emulator of a data folder (see emulator-lock.ts). A server runs it on the firebase.json port
+ * for its lifetime. A CLI run without a server runs a private one on a free port, so that no
+ * server comes to depend on an emulator that stops a moment later. Every embedded-mode process
+ * saves the data when it closes.
  */
-export async function connectFirestore(config: Config, logger: Logger): Promise<FirestoreConnection> {
+export async function connectFirestore(
+  config: Config,
+  logger: Logger,
+  role: EmulatorOwnerRole = 'server',
+): Promise<FirestoreConnection> {
   const target = config.firestore;
 
   if (target.kind !== 'embedded') {
@@ -28,17 +45,81 @@ export async function connectFirestore(config: Config, logger: Logger): Promise<
   }
 
   const settings = await readEmulatorSettings();
-  const host = settings.host;
   const port = target.port ?? settings.port;
-  const hostAndPort = `${host}:${port}`;
+  const place: EmbeddedPlace = { host: settings.host, port, dataDir: path.resolve(config.dataDir) };
 
-  if (await isEmulatorAnswering(hostAndPort)) {
-    logger.info({ emulator: hostAndPort, projectId: target.projectId }, 'using the running Firestore emulator');
-    return withoutEmulator(createFirestoreClient(target, hostAndPort));
+  return connectEmbedded(config, place, role, logger);
+}
+
+interface EmbeddedPlace {
+  host: string;
+  port: number;
+  dataDir: string;
+}
+
+// A CLI run keeps the emulator for a few seconds. A process starting meanwhile waits this long.
+const LOCK_WAIT_MS = 60_000;
+const LOCK_POLL_MS = 200;
+
+async function connectEmbedded(
+  config: Config,
+  place: EmbeddedPlace,
+  role: EmulatorOwnerRole,
+  logger: Logger,
+): Promise<FirestoreConnection> {
+  const projectId = config.firestore.projectId;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+
+  for (;;) {
+    const lock = await readEmulatorLock(place.dataDir);
+
+    if (lock && isProcessRunning(lock.pid)) {
+      // A server's emulator lives as long as that server, so others may share it. A CLI's
+      // private one stops within seconds, so others wait for it instead.
+      if (lock.role === 'server' && (await isEmulatorAnswering(lock.hostAndPort))) {
+        logger.info({ emulator: lock.hostAndPort, serverPid: lock.pid }, "using the running server's Firestore emulator");
+        return sharedEmulator(lock.hostAndPort, place.dataDir, projectId, logger);
+      }
+      if (Date.now() > deadline) {
+        throw new ConfigError(
+          `Timed out waiting for process ${lock.pid} (${lock.role}) to release the Firestore ` +
+            `emulator of ${place.dataDir}. Wait for it to finish, or stop it.`,
+        );
+      }
+      await sleep(LOCK_POLL_MS);
+      continue;
+    }
+
+    if (lock) {
+      logger.warn({ stalePid: lock.pid }, 'removing the emulator lock of a process that no longer runs');
+      await removeEmulatorLock(place.dataDir);
+    }
+
+    const orphan = `${place.host}:${place.port}`;
+    if (await isEmulatorAnswering(orphan)) {
+      logger.warn(
+        { emulator: orphan },
+        'an emulator that no running server started answers on the configured port; using it and saving its data at exit',
+      );
+      return sharedEmulator(orphan, place.dataDir, projectId, logger);
+    }
+
+    const port = role === 'server' ? place.port : await findFreePort(place.host);
+    const lockEntry = { pid: process.pid, role, hostAndPort: `${place.host}:${port}` };
+    if (await tryCreateEmulatorLock(place.dataDir, lockEntry)) {
+      return startOwnedEmulator(config, { ...place, port }, logger);
+    }
   }
+}
 
-  const emulator = await startEmbeddedEmulator(config, host, port, logger);
-  return withEmulator(createFirestoreClient(target, emulator.hostAndPort), emulator, logger);
+async function startOwnedEmulator(config: Config, place: EmbeddedPlace, logger: Logger): Promise<FirestoreConnection> {
+  try {
+    const emulator = await startEmbeddedEmulator(config, place.host, place.port, logger);
+    return withEmulator(createFirestoreClient(config.firestore, emulator.hostAndPort), emulator, place.dataDir, logger);
+  } catch (error) {
+    await removeEmulatorLock(place.dataDir);
+    throw error;
+  }
 }
 
 async function startEmbeddedEmulator(
@@ -68,12 +149,35 @@ function withoutEmulator(firestore: Firestore): FirestoreConnection {
   return { firestore, close: () => firestore.terminate() };
 }
 
-function withEmulator(firestore: Firestore, emulator: RunningEmulator, logger: Logger): FirestoreConnection {
+/** Connects to an emulator run by another process, saving the data at close but leaving it running. */
+function sharedEmulator(hostAndPort: string, dataDir: string, projectId: string, logger: Logger): FirestoreConnection {
+  const firestore = createFirestoreClient({ kind: 'emulator', host: hostAndPort, projectId });
+
   return {
     firestore,
     async close() {
       await firestore.terminate();
-      await emulator.stop();
+      await exportEmulatorData(hostAndPort, dataDir, projectId);
+      logger.info({ emulator: hostAndPort, dataDir }, 'Firestore emulator data saved');
+    },
+  };
+}
+
+function withEmulator(
+  firestore: Firestore,
+  emulator: RunningEmulator,
+  dataDir: string,
+  logger: Logger,
+): FirestoreConnection {
+  return {
+    firestore,
+    async close() {
+      await firestore.terminate();
+      try {
+        await emulator.stop();
+      } finally {
+        await removeEmulatorLock(dataDir);
+      }
       logger.info({ emulator: emulator.hostAndPort }, 'Firestore emulator stopped and its data saved');
     },
   };

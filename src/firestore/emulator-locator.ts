@@ -3,6 +3,7 @@ import { access, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ConfigError } from '../config/config-error';
 import { emulatorNotFoundError } from './emulator';
 
 const JAR_IN_SDK = 'platform/cloud-firestore-emulator/cloud-firestore-emulator.jar';
@@ -31,7 +32,10 @@ export async function locateEmulatorJar(env = process.env): Promise<string> {
     if (await isReadable(explicitJar)) {
       return explicitJar;
     }
-    searched.push(`FIRESTORE_EMULATOR_JAR=${explicitJar} (not readable)`);
+    throw new ConfigError(
+      `FIRESTORE_EMULATOR_JAR "${explicitJar}" is not a readable file: point it at ` +
+        'cloud-firestore-emulator.jar, or unset it to search the Google Cloud SDK.',
+    );
   }
 
   const sdkRoots = [...COMMON_SDK_ROOTS, ...(await askGcloudForSdkRoot())];

@@ -30,16 +30,21 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-/** Starts the emulator jar with Java and resolves once it answers HTTP requests. */
+/** Starts the emulator jar with Java and resolves once it responds to HTTP requests. */
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const host = options.host ?? '127.0.0.1';
   const hostAndPort = `${host}:${options.port}`;
   const args = await buildEmulatorArguments(options, host);
-  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own keeps a terminal's Ctrl-C from killing the emulator before this
+  // process has saved its data. The exit hook below still ends it when this process exits.
+  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const output = collectRecentOutput(child);
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
 
   try {
-    await waitUntilReady(child, hostAndPort, output);
+    await waitUntilReady(child, hostAndPort, output, options.port);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
@@ -95,23 +100,26 @@ async function waitUntilReady(
   child: ChildProcess,
   hostAndPort: string,
   recentOutput: () => string,
+  port: number,
 ): Promise<void> {
-  let exitMessage: string | undefined;
+  let failure: Error | undefined;
   child.once('error', (error: NodeJS.ErrnoException) => {
-    exitMessage =
+    failure =
       error.code === 'ENOENT'
-        ? 'Java was not found on PATH; the Firestore emulator needs Java 11 or newer ' +
-          '(on Debian: apt-get install openjdk-17-jre-headless).'
-        : `starting Java failed: ${error.message}`;
+        ? new ConfigError(
+            'Java was not found on PATH; the Firestore emulator needs Java 11 or newer ' +
+              '(on Debian: apt-get install openjdk-17-jre-headless).',
+          )
+        : new Error(`starting Java failed: ${error.message}`);
   });
   child.once('exit', (code) => {
-    exitMessage ??= `the Firestore emulator exited with code ${code} before it was ready:\n${recentOutput()}`;
+    failure ??= describeEarlyExit(code, recentOutput(), port);
   });
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (exitMessage) {
-      throw new Error(exitMessage);
+    if (failure) {
+      throw failure;
     }
     if (await isEmulatorAnswering(hostAndPort)) {
       return;
@@ -120,12 +128,22 @@ async function waitUntilReady(
   }
 
   throw new Error(
-    `the Firestore emulator did not answer on ${hostAndPort} within ${READY_TIMEOUT_MS / 1000} s:\n` +
+    `the Firestore emulator did not respond on ${hostAndPort} within ${READY_TIMEOUT_MS / 1000} s:\n` +
       recentOutput(),
   );
 }
 
-/** Checks whether an emulator at host:port answers its root URL with "Ok". */
+function describeEarlyExit(code: number | null, output: string, port: number): Error {
+  if (/Address already in use|BindException/.test(output)) {
+    return new ConfigError(
+      `The Firestore emulator could not listen on port ${port}: another program uses it. ` +
+        'Stop that program or set FIRESTORE_EMULATOR_PORT to a free port.',
+    );
+  }
+  return new Error(`the Firestore emulator exited with code ${code} before it was ready:\n${output}`);
+}
+
+/** Checks whether an emulator at host:port returns "Ok" from its root URL. */
 export async function isEmulatorAnswering(hostAndPort: string): Promise<boolean> {
   try {
     const response = await fetch(`http://${hostAndPort}/`, { signal: AbortSignal.timeout(1000) });
@@ -145,7 +163,7 @@ async function stopEmulator(
   }
 
   if (options.dataDir && options.projectId) {
-    await exportData(hostAndPort, options.dataDir, options.projectId);
+    await exportEmulatorData(hostAndPort, options.dataDir, options.projectId);
   }
 
   const exited = once(child, 'exit');
@@ -159,15 +177,38 @@ async function stopEmulator(
 }
 
 /**
- * Saves the project's documents into dataDir. The export is written to a new folder first and
- * then swapped in, so an interrupted export never destroys the previous one.
+ * Saves the project's documents into dataDir. The export is written to a folder of its own first
+ * and then swapped in, so an interrupted export never destroys the previous one and two
+ * processes exporting at once do not write into each other's folder.
  */
-async function exportData(hostAndPort: string, dataDir: string, projectId: string): Promise<void> {
+export async function exportEmulatorData(hostAndPort: string, dataDir: string, projectId: string): Promise<void> {
   const finalDir = path.resolve(dataDir, EXPORT_FOLDER);
-  const partialDir = `${finalDir}.partial`;
-  await rm(partialDir, { recursive: true, force: true });
+  const partialDir = `${finalDir}.partial-${process.pid}-${Date.now()}`;
   await mkdir(partialDir, { recursive: true });
 
+  try {
+    await requestExport(hostAndPort, partialDir, projectId);
+    await replaceFolder(partialDir, finalDir);
+  } finally {
+    await rm(partialDir, { recursive: true, force: true });
+  }
+}
+
+async function replaceFolder(source: string, target: string): Promise<void> {
+  await rm(target, { recursive: true, force: true });
+  try {
+    await rename(source, target);
+  } catch (error) {
+    // Another process swapped in its export between the two steps; the newer one wins.
+    if (!['ENOTEMPTY', 'EEXIST'].includes((error as NodeJS.ErrnoException).code ?? '')) {
+      throw error;
+    }
+    await rm(target, { recursive: true, force: true });
+    await rename(source, target);
+  }
+}
+
+async function requestExport(hostAndPort: string, partialDir: string, projectId: string): Promise<void> {
   const response = await fetch(`http://${hostAndPort}/emulator/v1/projects/${projectId}:export`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -181,12 +222,9 @@ async function exportData(hostAndPort: string, dataDir: string, projectId: strin
   if (!response.ok) {
     throw new Error(`exporting emulator data failed with HTTP ${response.status}: ${await response.text()}`);
   }
-
-  await rm(finalDir, { recursive: true, force: true });
-  await rename(partialDir, finalDir);
 }
 
-/** Raised when no emulator jar can be found; the message says how to install one. */
+/** Builds the error for a missing emulator jar, whose message explains how to install one. */
 export function emulatorNotFoundError(searched: string[]): ConfigError {
   return new ConfigError(
     'The Cloud Firestore emulator was not found. Searched:\n' +

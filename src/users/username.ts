@@ -12,12 +12,17 @@ export interface Username {
 // and e-mail addresses. This excludes "/", whitespace and every control or format character.
 const ALLOWED_CHARACTERS = /^[\p{L}\p{M}\p{N}._@+-]+$/u;
 
+// A name that starts with punctuation or a lone combining mark reads as an option ("-rf") or
+// shows as blank.
+const STARTS_WITH_LETTER_OR_DIGIT = /^[\p{L}\p{N}]/u;
+
 // Firestore reserves document ids that start and end with two underscores.
 const RESERVED_ID = /^__.*__$/;
 
 /**
  * Validates a username and derives its document id: NFKC-normalized, trimmed and lower-cased, so
- * that look-alike spellings ("Ａｌｉｃｅ", " alice") name the same account.
+ * that compatibility and case variants ("Ａｌｉｃｅ", " alice") name the same account. Look-alikes
+ * from other scripts (a Cyrillic "а") stay distinct accounts.
  * Throws InvalidUsernameError before anything touches Firestore.
  */
 export function parseUsername(input: unknown): Username {
@@ -27,17 +32,19 @@ export function parseUsername(input: unknown): Username {
 
   const display = input.normalize('NFKC').trim();
   const id = display.toLowerCase().normalize('NFKC');
-  validateUsernameId(id);
+  validateUsernameId(id, display);
 
   return { display, id };
 }
 
-function validateUsernameId(id: string): void {
+// The length limit applies to the name as typed: lower-casing can lengthen it ("İ" becomes two
+// code points).
+function validateUsernameId(id: string, display: string): void {
   if (id === '') {
     throw new InvalidUsernameError('it is empty');
   }
 
-  if ([...id].length > MAX_USERNAME_LENGTH) {
+  if ([...display].length > MAX_USERNAME_LENGTH) {
     throw new InvalidUsernameError(`it is longer than ${MAX_USERNAME_LENGTH} characters`);
   }
 
@@ -45,6 +52,10 @@ function validateUsernameId(id: string): void {
     throw new InvalidUsernameError(
       'use only letters, digits and the characters . _ @ + - (no spaces, slashes or control characters)',
     );
+  }
+
+  if (!STARTS_WITH_LETTER_OR_DIGIT.test(id)) {
+    throw new InvalidUsernameError('it must start with a letter or digit');
   }
 
   if (id === '.' || id === '..') {

@@ -42,23 +42,30 @@ function describeError(error: unknown): { status: number; message: string } {
     return { status: error.status, message: error.message };
   }
 
-  if (isExposedHttpError(error)) {
-    return { status: error.status, message: error.message };
+  const clientError = asClientHttpError(error);
+  if (clientError) {
+    const message = clientError.expose ? clientError.message : MESSAGES.badRequest;
+    return { status: clientError.status, message };
+  }
+
+  // zlib fails this way on a body whose Content-Encoding does not match its bytes.
+  if (typeof (error as { code?: unknown } | null)?.code === 'string' && /^Z_/.test((error as { code: string }).code)) {
+    return { status: 400, message: MESSAGES.badRequest };
   }
 
   return { status: 500, message: MESSAGES.internalError };
 }
 
-// Koa's ctx.throw and the body parser raise http-errors, whose "expose" flag marks 4xx messages
-// as safe to show.
-function isExposedHttpError(error: unknown): error is HttpErrorLike {
-  const candidate = error as Partial<HttpErrorLike> | null;
-  return (
-    typeof candidate?.status === 'number' &&
-    candidate.status >= 400 &&
-    candidate.status < 500 &&
-    candidate.expose === true
-  );
+// Koa's ctx.throw and the body parser raise http-errors with a 4xx status. Their "expose" flag
+// marks a message as safe to show; other 4xx errors get a generic text.
+function asClientHttpError(error: unknown): HttpErrorLike | undefined {
+  const candidate = error as (Partial<HttpErrorLike> & { statusCode?: unknown }) | null;
+  const status = candidate?.status ?? candidate?.statusCode;
+
+  if (typeof status !== 'number' || status < 400 || status >= 500) {
+    return undefined;
+  }
+  return { status, expose: candidate?.expose === true, message: String(candidate?.message) };
 }
 
 function renderErrorPage(ctx: Context, status: number, message: string): void {

@@ -12,6 +12,7 @@ export const MESSAGES = {
   csrfRejected:
     'This form has expired or was not sent from this site. Go back, reload the page and try again.',
   httpsRequired: 'This site accepts only HTTPS connections. Open it with an https:// address.',
+  badRequest: 'The request could not be understood. Reload the page and try again.',
   notFound: 'The page you asked for does not exist.',
   internalError: 'Something went wrong on our side. Please try again in a moment.',
 } as const;

@@ -11,12 +11,13 @@ const STATIC_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 export function staticFiles(publicDir: string) {
   return async function serveStatic(ctx: Context, next: Next): Promise<void> {
     const isStaticRequest = ctx.path.startsWith(STATIC_PREFIX) && ['GET', 'HEAD'].includes(ctx.method);
-    if (!isStaticRequest) {
+    const file = ctx.path.slice(STATIC_PREFIX.length);
+    if (!isStaticRequest || file === '') {
       await next();
       return;
     }
 
-    const served = await send(ctx, ctx.path.slice(STATIC_PREFIX.length), {
+    const served = await send(ctx, file, {
       root: publicDir,
       maxage: STATIC_MAX_AGE_MS,
     }).catch((error: { status?: number }) => {

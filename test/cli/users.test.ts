@@ -345,7 +345,7 @@ describe('users CLI', () => {
 
       assert.equal(result.exitCode, 1);
       assert.match(result.stderr, /takes no arguments/);
-      assert.match(result.stderr, /^Usage: /m);
+      assert.match(result.stderr, /Run "npm run users -- --help" for usage\./);
     });
   });
 
@@ -357,7 +357,7 @@ describe('users CLI', () => {
 
       assert.equal(result.exitCode, 1);
       assert.match(result.stderr, /^Unknown command "rename"\./);
-      assert.match(result.stderr, /^Usage: /m);
+      assert.match(result.stderr, /Run "npm run users -- --help" for usage\./);
       assert.equal(result.stdout, '');
     });
 
@@ -368,7 +368,7 @@ describe('users CLI', () => {
 
       assert.equal(result.exitCode, 1);
       assert.match(result.stderr, /"add" takes exactly one NAME/);
-      assert.match(result.stderr, /^Usage: /m);
+      assert.match(result.stderr, /Run "npm run users -- --help" for usage\./);
     });
 
     it('rejects an extra argument', PROCESS_TIMEOUT, async () => {
@@ -387,7 +387,7 @@ describe('users CLI', () => {
 
       assert.equal(result.exitCode, 1);
       assert.match(result.stderr, /^Missing COMMAND\./);
-      assert.match(result.stderr, /^Usage: /m);
+      assert.match(result.stderr, /Run "npm run users -- --help" for usage\./);
     });
 
     for (const flag of ['--help', '-h']) {

@@ -102,14 +102,10 @@ describe('locateEmulatorJar', () => {
     assert.equal(await locateEmulatorJar({ FIRESTORE_EMULATOR_JAR: `  ${jar}\n` }), jar);
   });
 
-  it('skips a missing FIRESTORE_EMULATOR_JAR', { timeout: 30_000 }, async () => {
+  it('rejects a missing FIRESTORE_EMULATOR_JAR', { timeout: 30_000 }, async () => {
     const missing = path.join(tempDir, 'missing.jar');
 
-    // The test run found a jar to start its emulator, so the search finds one elsewhere.
-    const found = await locateEmulatorJar({ FIRESTORE_EMULATOR_JAR: missing });
-
-    assert.notEqual(found, missing);
-    assert.match(found, /\.jar$/);
+    await assert.rejects(locateEmulatorJar({ FIRESTORE_EMULATOR_JAR: missing }), /FIRESTORE_EMULATOR_JAR .* is not a readable file/);
   });
 });
 

@@ -24,7 +24,6 @@ describe('parseUsername', () => {
       { name: 'Spanish accents', input: 'Ñandú', display: 'Ñandú', id: 'ñandú' },
       { name: 'e-mail address', input: 'Ann@Example.com', display: 'Ann@Example.com', id: 'ann@example.com' },
       { name: 'allowed punctuation', input: 'a_b-c.d+e', display: 'a_b-c.d+e', id: 'a_b-c.d+e' },
-      { name: 'two underscores only', input: '__', display: '__', id: '__' },
       { name: 'dots inside', input: 'a..b', display: 'a..b', id: 'a..b' },
       {
         name: 'exactly 64 characters',
@@ -65,6 +64,10 @@ describe('parseUsername', () => {
   describe('with an invalid username', () => {
     const cases: { name: string; input: unknown }[] = [
       { name: 'empty string', input: '' },
+      { name: 'two underscores only', input: '__' },
+      { name: 'leading hyphen', input: '-rf' },
+      { name: 'leading dot', input: '.alice' },
+      { name: 'lone combining accent', input: '\u0301' },
       { name: 'spaces only', input: '   ' },
       { name: 'whitespace only', input: '\t\n\r ' },
       { name: 'ideographic space only', input: '\u3000' },
