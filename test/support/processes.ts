@@ -132,15 +132,7 @@ export async function stopProcess(running: RunningProcess, graceMs = 20_000): Pr
   }
 }
 
-/** Checks whether a process with this id exists, by sending it signal 0. */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { isProcessRunning as isProcessAlive } from '../../src/firestore/emulator-lock';
 
 /** Copies an environment, removing the named variables and then setting the given ones. */
 export function buildEnv(base: Env, remove: string[], set: Env): Env {
