@@ -66,7 +66,7 @@ export function createApp(options: AppOptions): Koa {
 
   app.use(requestContext(options.logger));
   app.use(templateRendering(createTemplateEnvironment(TEMPLATES_DIR)));
-  app.use(renderErrors);
+  app.use(renderErrors());
   app.use(securityHeaders(options.isProduction));
   app.use(renderNotFound);
   app.use(staticFiles(PUBLIC_DIR));

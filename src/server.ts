@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { createApp } from './app';
 import { loadConfig, type Config } from './config/config';
 import { ConfigError } from './config/config-error';
 import { loadOrCreateDevSessionKeys } from './config/session-keys';
 import { connectFirestore, type FirestoreConnection } from './firestore/connect';
+import { FirestoreDeadline } from './firestore/deadline';
 import { createFirestoreReadinessCheck } from './firestore/readiness';
 import { createLogger } from './log/logger';
 import { createServices } from './services';
@@ -29,12 +31,13 @@ async function main(): Promise<void> {
 }
 
 async function serve(config: Config, connection: FirestoreConnection, logger: Logger): Promise<void> {
-  const services = createServices(connection.firestore, config.security, logger);
+  const deadline = new FirestoreDeadline(config.firestoreDeadlineMs);
+  const services = createServices(connection.firestore, config.security, logger, deadline);
 
   const app = createApp({
     services,
     security: config.security,
-    checkReadiness: createFirestoreReadinessCheck(connection.firestore),
+    checkReadiness: createFirestoreReadinessCheck(connection.firestore, deadline),
     logger,
     sessionKeys: config.sessionKeys ?? (await loadOrCreateDevSessionKeys(config.dataDir)),
     bcryptCost: config.bcryptCost,
@@ -106,13 +109,32 @@ function stopOnSignals(server: Server, connection: FirestoreConnection, logger: 
     logger.info({ signal }, 'shutting down');
 
     await closeServer(server);
-    await connection.close();
+    await closeFirestoreWithin(connection, SHUTDOWN_GRACE_MS, logger);
     logger.info('shutdown complete');
     process.exit(0);
   };
 
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/**
+ * Closes Firestore (saving the embedded emulator's data) but gives up after the grace period:
+ * while Firestore is down, the client waits for its retrying calls for most of a minute.
+ */
+async function closeFirestoreWithin(connection: FirestoreConnection, graceMs: number, logger: Logger): Promise<void> {
+  const closed = connection.close().then(
+    () => true,
+    (error: unknown) => {
+      logger.error({ err: error }, 'closing Firestore failed');
+      return true;
+    },
+  );
+  const finished = await Promise.race([closed, sleep(graceMs, false)]);
+
+  if (!finished) {
+    logger.warn({ graceMs }, 'Firestore did not close within the grace period; exiting anyway');
+  }
 }
 
 function closeServer(server: Server): Promise<void> {

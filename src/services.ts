@@ -2,6 +2,7 @@ import type { Firestore } from '@google-cloud/firestore';
 import type { Logger } from 'pino';
 import { LoginThrottle } from './auth/login-throttle';
 import type { SecurityPolicy } from './config/security-policy';
+import { FirestoreDeadline } from './firestore/deadline';
 import { FirestoreOperationCounter } from './firestore/operation-counter';
 import { FirestoreSessionStore } from './sessions/session-store';
 import { AccountService } from './users/account-service';
@@ -16,13 +17,20 @@ export interface Services {
   accounts: AccountService;
   /** Firestore reads and writes made through the stores above. */
   operations: FirestoreOperationCounter;
+  /** The time limit of each of their Firestore calls. */
+  deadline: FirestoreDeadline;
 }
 
-export function createServices(firestore: Firestore, policy: SecurityPolicy, logger?: Logger): Services {
+export function createServices(
+  firestore: Firestore,
+  policy: SecurityPolicy,
+  logger?: Logger,
+  deadline = new FirestoreDeadline(),
+): Services {
   const operations = new FirestoreOperationCounter();
-  const users = createUserRepository(firestore, operations);
-  const sessions = new FirestoreSessionStore(firestore, policy.session, operations);
-  const throttle = new LoginThrottle(firestore, policy.loginThrottle, operations);
+  const users = createUserRepository(firestore, operations, deadline);
+  const sessions = new FirestoreSessionStore(firestore, policy.session, operations, deadline);
+  const throttle = new LoginThrottle(firestore, policy.loginThrottle, operations, deadline);
 
   return {
     firestore,
@@ -31,5 +39,6 @@ export function createServices(firestore: Firestore, policy: SecurityPolicy, log
     throttle,
     accounts: new AccountService(users, sessions, throttle, logger),
     operations,
+    deadline,
   };
 }

@@ -68,10 +68,15 @@ export class Authenticator {
     }
   }
 
-  /** Replaces an old-scheme or low-cost hash, now that the plain password is at hand. */
+  /**
+   * Replaces an old-scheme or low-cost hash, now that the plain password is at hand, and keeps
+   * the user object in step so that later checks compare against the stored hash.
+   */
   private async upgradeHash(user: User, password: string): Promise<void> {
     const newHash = await hashPassword(password, this.options.bcryptCost);
-    await this.options.users.replacePasswordHash(user.id, user.passwordHash, newHash);
+    if (await this.options.users.replacePasswordHash(user.id, user.passwordHash, newHash)) {
+      user.passwordHash = newHash;
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Timestamp, type Firestore } from '@google-cloud/firestore';
+import { FieldValue, Timestamp, type Firestore } from '@google-cloud/firestore';
 import type { LoginThrottlePolicy } from '../config/security-policy';
+import { FirestoreDeadline } from '../firestore/deadline';
 import type { FirestoreOperationCounter } from '../firestore/operation-counter';
 
 export const LOGIN_THROTTLES_COLLECTION = 'loginThrottles';
@@ -13,30 +14,37 @@ export type ThrottleStatus =
 interface ThrottleDocument {
   consecutiveFailures: number;
   lastFailureAt: Timestamp;
-  /** Attempts are refused until this time; a TTL policy can delete old documents by it too. */
-  lockedUntil: Timestamp;
+  /** Attempts are refused until this time; absent below the threshold. */
+  lockedUntil?: Timestamp;
+  /** When the counter is forgotten; a Firestore TTL policy on this field deletes old documents. */
+  expiresAt: Timestamp;
 }
+
+// A username's failures are forgotten a day after the last one.
+const FAILURE_MEMORY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Counts consecutive failed logins per username in Firestore and delays attempts after too many.
- * Counters are updated in transactions, so concurrent attempts on several instances count
- * exactly. They exist for every attempted name, registered or not, so that throttling reveals
- * nothing about which accounts exist.
+ * Counters grow by atomic increments, so concurrent attempts on several instances count exactly
+ * without contending for a transaction. They exist for every attempted name, registered or not,
+ * so that throttling reveals nothing about which accounts exist.
  */
 export class LoginThrottle {
   constructor(
     private readonly firestore: Firestore,
     private readonly policy: LoginThrottlePolicy,
     private readonly counter?: FirestoreOperationCounter,
+    private readonly deadline = new FirestoreDeadline(),
     private readonly now: () => number = Date.now,
   ) {}
 
   async check(throttleKey: string): Promise<ThrottleStatus> {
-    const snapshot = await this.documentFor(throttleKey).get();
+    const reference = this.documentFor(throttleKey);
+    const snapshot = await this.deadline.run('read login throttle', () => reference.get());
     this.counter?.countReads();
 
     const record = snapshot.data() as ThrottleDocument | undefined;
-    const retryAfterMs = record ? record.lockedUntil.toMillis() - this.now() : 0;
+    const retryAfterMs = record?.lockedUntil ? record.lockedUntil.toMillis() - this.now() : 0;
 
     if (retryAfterMs > 0) {
       return { throttled: true, retryAfterMs };
@@ -44,29 +52,37 @@ export class LoginThrottle {
     return { throttled: false, consecutiveFailures: record?.consecutiveFailures ?? 0 };
   }
 
-  /** Counts one more failure and sets the delay that the new count earns. */
+  /**
+   * Counts one more failure and sets the delay that the new count earns. The count is exact under
+   * concurrency. NOTE: concurrent failures each write the delay of the count they read back, and
+   * the last write wins, so the delay can be one step shorter than the final count earns.
+   */
   async recordFailure(throttleKey: string): Promise<void> {
     const reference = this.documentFor(throttleKey);
+    const nowMs = this.now();
+    const increment = {
+      consecutiveFailures: FieldValue.increment(1),
+      lastFailureAt: Timestamp.fromMillis(nowMs),
+      expiresAt: Timestamp.fromMillis(nowMs + FAILURE_MEMORY_MS),
+    };
 
-    await this.firestore.runTransaction(async (transaction) => {
-      const snapshot = await transaction.get(reference);
-      const failures = ((snapshot.data() as ThrottleDocument | undefined)?.consecutiveFailures ?? 0) + 1;
-      const nowMs = this.now();
-
-      transaction.set(reference, {
-        consecutiveFailures: failures,
-        lastFailureAt: Timestamp.fromMillis(nowMs),
-        lockedUntil: Timestamp.fromMillis(nowMs + this.delayAfter(failures)),
-      } satisfies ThrottleDocument);
-    });
-
-    this.counter?.countReads();
+    await this.deadline.run('count a failed login', () => reference.set(increment, { merge: true }));
+    const snapshot = await this.deadline.run('read login throttle', () => reference.get());
     this.counter?.countWrites();
+    this.counter?.countReads();
+
+    const delayMs = this.delayAfter(Number(snapshot.get('consecutiveFailures') ?? 0));
+    if (delayMs > 0) {
+      const lockedUntil = Timestamp.fromMillis(nowMs + delayMs);
+      await this.deadline.run('delay a username', () => reference.update({ lockedUntil }));
+      this.counter?.countWrites();
+    }
   }
 
   /** Forgets the failures of a username, after a successful login or an administrator's unlock. */
   async reset(throttleKey: string): Promise<void> {
-    await this.documentFor(throttleKey).delete();
+    const reference = this.documentFor(throttleKey);
+    await this.deadline.run('reset login throttle', () => reference.delete());
     this.counter?.countWrites();
   }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_FIRESTORE_DEADLINE_MS } from '../firestore/deadline';
 import { ConfigError } from './config-error';
 import { parseBooleanVariable, parseIntegerVariable, type Env } from './env-parsing';
 import { loadSecurityPolicy, type SecurityPolicy } from './security-policy';
@@ -16,6 +17,8 @@ export interface Config {
   /** Keys that sign the session cookie, newest first; undefined means "generate in development". */
   sessionKeys: string[] | undefined;
   bcryptCost: number;
+  /** The longest a request waits for one Firestore call before it answers 503. */
+  firestoreDeadlineMs: number;
   /** Trust X-Forwarded-Proto and X-Forwarded-For from a TLS-terminating proxy in front. */
   trustProxy: boolean;
   logLevel: string;
@@ -51,6 +54,7 @@ export function loadConfig(env: Env = process.env): Config {
       MIN_BCRYPT_COST,
       MAX_BCRYPT_COST,
     ),
+    firestoreDeadlineMs: parseIntegerVariable(env, 'FIRESTORE_DEADLINE_MS', DEFAULT_FIRESTORE_DEADLINE_MS, 100, 60_000),
     trustProxy: parseBooleanVariable(env, 'TRUST_PROXY', false),
     logLevel: parseLogLevel(env),
     security: loadSecurityPolicy(env),

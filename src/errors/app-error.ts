@@ -5,12 +5,17 @@
 export class AppError extends Error {
   override readonly name: string = 'AppError';
 
+  /** Whether the message may be shown to the client; true for every 4xx error. */
+  readonly expose: boolean;
+
   constructor(
     readonly code: string,
     readonly status: number,
     message: string,
+    expose = status < 500,
   ) {
     super(message);
+    this.expose = expose;
   }
 }
 

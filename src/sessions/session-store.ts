@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Timestamp, type DocumentReference, type Firestore } from '@google-cloud/firestore';
 import type { Context } from 'koa';
+import { FirestoreDeadline } from '../firestore/deadline';
 import type { FirestoreOperationCounter } from '../firestore/operation-counter';
 
 export const SESSIONS_COLLECTION = 'sessions';
@@ -70,6 +71,7 @@ export class FirestoreSessionStore {
     private readonly firestore: Firestore,
     private readonly policy: SessionPolicy,
     private readonly counter?: FirestoreOperationCounter,
+    private readonly deadline = new FirestoreDeadline(),
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -81,7 +83,7 @@ export class FirestoreSessionStore {
   async get(token: string, _maxAge: unknown, options: StoreCallOptions): Promise<SessionData | null> {
     const ctx = contextOf(options);
     const reference = this.documentFor(token);
-    const snapshot = await reference.get();
+    const snapshot = await this.deadline.run('read session', () => reference.get());
     this.counter?.countReads();
 
     const record = snapshot.exists ? (snapshot.data() as SessionDocument) : undefined;
@@ -111,7 +113,7 @@ export class FirestoreSessionStore {
     if (existing) {
       await this.updateUnlessRevoked(reference, record, ctx);
     } else {
-      await reference.create(record);
+      await this.deadline.run('create session', () => reference.create(record));
     }
 
     this.counter?.countWrites();
@@ -140,7 +142,7 @@ export class FirestoreSessionStore {
     ctx: Context,
   ): Promise<void> {
     try {
-      await reference.update({ ...record });
+      await this.deadline.run('update session', () => reference.update({ ...record }));
     } catch (error) {
       if ((error as { code?: unknown }).code !== GRPC_NOT_FOUND) {
         throw error;
@@ -150,22 +152,19 @@ export class FirestoreSessionStore {
   }
 
   async destroy(token: string): Promise<void> {
-    await this.documentFor(token).delete();
+    await this.deadline.run('delete session', () => this.documentFor(token).delete());
     this.counter?.countWrites();
   }
 
   /** Deletes every session of the user, on every instance at once. Returns how many ended. */
   async revokeAllForUser(userId: string): Promise<number> {
-    const snapshot = await this.firestore
-      .collection(SESSIONS_COLLECTION)
-      .where('userId', '==', userId)
-      .select()
-      .get();
+    const query = this.firestore.collection(SESSIONS_COLLECTION).where('userId', '==', userId).select();
+    const snapshot = await this.deadline.run('find sessions of a user', () => query.get());
     this.counter?.countReads(Math.max(1, snapshot.size));
 
     const batch = this.firestore.batch();
     snapshot.docs.forEach((document) => batch.delete(document.ref));
-    await batch.commit();
+    await this.deadline.run('delete sessions of a user', () => batch.commit());
     this.counter?.countWrites(snapshot.size);
 
     return snapshot.size;
@@ -192,7 +191,8 @@ export class FirestoreSessionStore {
     record.expiresAt = Timestamp.fromMillis(this.expiryFor(record.createdAt.toMillis(), nowMs, record.remember));
 
     try {
-      await reference.update({ lastSeenAt: record.lastSeenAt, expiresAt: record.expiresAt });
+      const activity = { lastSeenAt: record.lastSeenAt, expiresAt: record.expiresAt };
+      await this.deadline.run('refresh session activity', () => reference.update(activity));
     } catch (error) {
       if ((error as { code?: unknown }).code === GRPC_NOT_FOUND) {
         return false;

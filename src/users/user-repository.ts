@@ -1,5 +1,6 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { BaseFirestoreRepository, CustomRepository, initialize } from 'fireorm';
+import { FirestoreDeadline } from '../firestore/deadline';
 import type { FirestoreOperationCounter } from '../firestore/operation-counter';
 import { User, type UserStatus } from './user';
 import { UserNotFoundError, UsernameTakenError } from './user-errors';
@@ -18,9 +19,12 @@ export class UserRepository extends BaseFirestoreRepository<User> {
   /** Counts this repository's Firestore reads and writes, when set. */
   operations: FirestoreOperationCounter | undefined;
 
+  /** Bounds each Firestore call of this repository. */
+  deadline = new FirestoreDeadline();
+
   async findByUsername(username: string): Promise<User | null> {
     const { id } = parseUsername(username);
-    const user = await this.findById(id);
+    const user = await this.deadline.run('read user', () => this.findById(id));
     this.operations?.countReads();
     return user;
   }
@@ -41,7 +45,8 @@ export class UserRepository extends BaseFirestoreRepository<User> {
     });
 
     try {
-      await this.firestoreColRef.doc(id).create(this.toDocumentData(user));
+      const data = this.toDocumentData(user);
+      await this.deadline.run('create user', () => this.firestoreColRef.doc(id).create(data));
       this.operations?.countWrites();
     } catch (error) {
       throw hasGrpcCode(error, GRPC_ALREADY_EXISTS) ? new UsernameTakenError(display) : error;
@@ -61,14 +66,16 @@ export class UserRepository extends BaseFirestoreRepository<User> {
   async replacePasswordHash(userId: string, expectedHash: string, newHash: string): Promise<boolean> {
     const reference = this.firestoreColRef.doc(userId);
 
-    const replaced = await this.firestoreColRef.firestore.runTransaction(async (transaction) => {
-      const snapshot = await transaction.get(reference);
-      if (snapshot.get('passwordHash') !== expectedHash) {
-        return false;
-      }
-      transaction.update(reference, { passwordHash: newHash });
-      return true;
-    });
+    const replaced = await this.deadline.run('replace password hash', () =>
+      this.firestoreColRef.firestore.runTransaction(async (transaction) => {
+        const snapshot = await transaction.get(reference);
+        if (snapshot.get('passwordHash') !== expectedHash) {
+          return false;
+        }
+        transaction.update(reference, { passwordHash: newHash });
+        return true;
+      }),
+    );
 
     this.operations?.countReads();
     this.operations?.countWrites(replaced ? 1 : 0);
@@ -79,21 +86,40 @@ export class UserRepository extends BaseFirestoreRepository<User> {
     await this.updateExisting(username, { status });
   }
 
-  /** Records a successful login; takes the document id, since the user was just read. */
-  async recordLogin(userId: string, at = new Date()): Promise<void> {
-    try {
-      await this.firestoreColRef.doc(userId).update({ lastLoginAt: at });
-      this.operations?.countWrites();
-    } catch (error) {
-      throw hasGrpcCode(error, GRPC_NOT_FOUND) ? new UserNotFoundError(userId) : error;
-    }
+  /**
+   * Records a successful login, in a transaction that first checks that the account is still
+   * active with the password hash the login was checked against. Returns false (and records
+   * nothing) when the account changed or vanished since, so the caller can drop the new session.
+   *
+   * Why this closes the race with a password change: the change writes the hash and then deletes
+   * the user's sessions. The login creates its session before this check. Either the deletion
+   * sees that session, or this check sees the new hash.
+   */
+  async recordLogin(userId: string, verifiedPasswordHash: string, at = new Date()): Promise<boolean> {
+    const reference = this.firestoreColRef.doc(userId);
+
+    const recorded = await this.deadline.run('record login', () =>
+      this.firestoreColRef.firestore.runTransaction(async (transaction) => {
+        const snapshot = await transaction.get(reference);
+        const isUnchanged =
+          snapshot.exists && snapshot.get('passwordHash') === verifiedPasswordHash && snapshot.get('status') === 'active';
+        if (isUnchanged) {
+          transaction.update(reference, { lastLoginAt: at });
+        }
+        return isUnchanged;
+      }),
+    );
+
+    this.operations?.countReads();
+    this.operations?.countWrites(recorded ? 1 : 0);
+    return recorded;
   }
 
   async deleteUser(username: string): Promise<void> {
     const { id } = parseUsername(username);
 
     try {
-      await this.firestoreColRef.doc(id).delete({ exists: true });
+      await this.deadline.run('delete user', () => this.firestoreColRef.doc(id).delete({ exists: true }));
       this.operations?.countWrites();
     } catch (error) {
       throw hasGrpcCode(error, GRPC_NOT_FOUND) ? new UserNotFoundError(username) : error;
@@ -104,13 +130,14 @@ export class UserRepository extends BaseFirestoreRepository<User> {
   async listUsers(): Promise<User[]> {
     // NOTE: reads the whole collection in one query. That suits an administrator's CLI on
     // thousands of users, but millions would need a paged listing.
-    const users = await this.find();
+    const users = await this.deadline.run('list users', () => this.find());
     this.operations?.countReads(Math.max(1, users.length));
     return users.sort(compareIds);
   }
 
   async hasAnyUser(): Promise<boolean> {
-    const snapshot = await this.firestoreColRef.limit(1).select().get();
+    const query = this.firestoreColRef.limit(1).select();
+    const snapshot = await this.deadline.run('check for users', () => query.get());
     this.operations?.countReads();
     return !snapshot.empty;
   }
@@ -119,7 +146,7 @@ export class UserRepository extends BaseFirestoreRepository<User> {
     const { id } = parseUsername(username);
 
     try {
-      await this.firestoreColRef.doc(id).update(fields);
+      await this.deadline.run('update user', () => this.firestoreColRef.doc(id).update(fields));
       this.operations?.countWrites();
     } catch (error) {
       throw hasGrpcCode(error, GRPC_NOT_FOUND) ? new UserNotFoundError(username) : error;
@@ -140,10 +167,12 @@ export class UserRepository extends BaseFirestoreRepository<User> {
 export function createUserRepository(
   firestore: Firestore,
   operations?: FirestoreOperationCounter,
+  deadline?: FirestoreDeadline,
 ): UserRepository {
   initialize(firestore);
   const repository = new UserRepository(User);
   repository.operations = operations;
+  repository.deadline = deadline ?? repository.deadline;
   return repository;
 }
 

@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import { isAppError } from '../errors/app-error';
+import { RepeatLimiter } from '../log/repeat-limiter';
 import { MESSAGES } from './messages';
 
 interface HttpErrorLike {
@@ -12,19 +13,32 @@ interface HttpErrorLike {
  * Turns every error into a page from the error template. A client error (4xx) shows its message;
  * a fault (5xx) shows a generic text, and its detail goes only to the log.
  */
-export async function renderErrors(ctx: Context, next: Next): Promise<void> {
-  try {
-    await next();
-  } catch (error) {
-    const { status, message } = describeError(error);
+export function renderErrors() {
+  const repeats = new RepeatLimiter();
 
-    if (status >= 500) {
-      ctx.log.error({ err: error }, 'request failed');
-    } else {
-      ctx.log.info({ status, reason: message }, 'request rejected');
+  return async function renderErrorPages(ctx: Context, next: Next): Promise<void> {
+    try {
+      await next();
+    } catch (error) {
+      const { status, message } = describeError(error);
+      logError(ctx, error, status, message, repeats);
+      renderErrorPage(ctx, status, message);
     }
+  };
+}
 
-    renderErrorPage(ctx, status, message);
+// Faults are logged at error level, at most once per interval for each kind, so that an outage
+// does not write one identical line per request.
+function logError(ctx: Context, error: unknown, status: number, message: string, repeats: RepeatLimiter): void {
+  if (status < 500) {
+    ctx.log.info({ status, reason: message }, 'request rejected');
+    return;
+  }
+
+  const kind = `${status}:${(error as { code?: unknown } | null)?.code ?? (error as Error | null)?.message}`;
+  const suppressed = repeats.admit(kind);
+  if (suppressed !== undefined) {
+    ctx.log.error({ err: error, status, suppressedSinceLast: suppressed }, 'request failed');
   }
 }
 
@@ -38,7 +52,7 @@ export async function renderNotFound(ctx: Context, next: Next): Promise<void> {
 }
 
 function describeError(error: unknown): { status: number; message: string } {
-  if (isAppError(error) && error.status < 500) {
+  if (isAppError(error) && error.expose) {
     return { status: error.status, message: error.message };
   }
 

@@ -8,6 +8,7 @@ import request from 'supertest';
 import { createApp, type AppOptions } from '../../src/app';
 import { hashPassword } from '../../src/auth/passwords';
 import { createFirestoreClient } from '../../src/firestore/client';
+import type { FirestoreDeadline } from '../../src/firestore/deadline';
 import { createFirestoreReadinessCheck } from '../../src/firestore/readiness';
 import type { UserStatus } from '../../src/users/user';
 import { DEFAULT_SECURITY_POLICY, type SecurityPolicy } from '../../src/config/security-policy';
@@ -60,14 +61,18 @@ export const TEST_SECURITY_POLICY: SecurityPolicy = {
 export interface TestAppOptions extends Partial<AppOptions> {
   /** Replaces the user repository, e.g. with one whose reads fail. */
   users?: UserRepository;
+  /** The time limit of each Firestore call, shorter in tests of outages. */
+  deadline?: FirestoreDeadline;
+  /** A client for another emulator than the shared test one. */
+  firestore?: Firestore;
 }
 
 /** Starts the real app on a loopback port against a fresh emulator project. */
 export async function startTestApp(overrides: TestAppOptions = {}): Promise<TestApp> {
-  const firestore = newFirestore();
+  const firestore = overrides.firestore ?? newFirestore();
   const security = overrides.security ?? TEST_SECURITY_POLICY;
   const logger = overrides.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const services = createServices(firestore, security, logger);
+  const services = createServices(firestore, security, logger, overrides.deadline);
   if (overrides.users) {
     services.users = overrides.users;
   }
@@ -77,7 +82,7 @@ export async function startTestApp(overrides: TestAppOptions = {}): Promise<Test
     services,
     security,
     sessionKeys,
-    checkReadiness: createFirestoreReadinessCheck(firestore),
+    checkReadiness: createFirestoreReadinessCheck(firestore, services.deadline),
     logger,
     bcryptCost: TEST_BCRYPT_COST,
     isProduction: false,

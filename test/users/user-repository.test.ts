@@ -158,11 +158,33 @@ describe('UserRepository', () => {
       await users.createUser('alice', HASH);
       const at = new Date('2026-01-02T03:04:05.678Z');
 
-      await users.recordLogin('alice', at);
+      const recorded = await users.recordLogin('alice', HASH, at);
 
+      assert.equal(recorded, true);
       const found = await users.findByUsername('alice');
       assert.ok(found?.lastLoginAt instanceof Date);
       assert.equal(found.lastLoginAt.toISOString(), '2026-01-02T03:04:05.678Z');
+    });
+
+    it('recordLogin refuses a changed hash', async () => {
+      const users = newRepository();
+      await users.createUser('alice', HASH);
+
+      const recorded = await users.recordLogin('alice', 'some other hash');
+
+      assert.equal(recorded, false);
+      const found = await users.findByUsername('alice');
+      assert.equal(found?.lastLoginAt, null);
+    });
+
+    it('recordLogin refuses a disabled user', async () => {
+      const users = newRepository();
+      await users.createUser('alice', HASH);
+      await users.setStatus('alice', 'disabled');
+
+      const recorded = await users.recordLogin('alice', HASH);
+
+      assert.equal(recorded, false);
     });
 
     it('updates leave other fields alone', async () => {

@@ -69,7 +69,11 @@ async function handleLogin(ctx: Context, options: LoginRoutesOptions): Promise<v
     return;
   }
 
-  await startSession(ctx, result.user, form.remember === 'on', options);
+  const loggedIn = await startSession(ctx, result.user, form.remember === 'on', options);
+  if (!loggedIn) {
+    rejectLogin(ctx, { reason: 'invalid-credentials' }, form.username, next);
+    return;
+  }
   ctx.log.info({ event: 'login', userId: result.user.id, clientIp: ctx.ip }, 'login succeeded');
 
   ctx.status = 303;
@@ -132,13 +136,15 @@ function failureMessage(failure: LoginFailure): string {
 /**
  * Replaces the anonymous session with a new one (new token, new CSRF secret) that carries over
  * only the pending flash messages, so a session planted before login is of no use to an attacker.
+ * Returns false, with the new session ended again, when the account's password or status changed
+ * while the login was checked.
  */
 async function startSession(
   ctx: Context,
   user: User,
   remember: boolean,
   options: LoginRoutesOptions,
-): Promise<void> {
+): Promise<boolean> {
   const pendingFlashes = ctx.session?.flash;
   const loggedInAt = new Date();
 
@@ -159,5 +165,11 @@ async function startSession(
     ctx.session.maxAge = 'session';
   }
 
-  await options.users.recordLogin(user.id, loggedInAt);
+  if (await options.users.recordLogin(user.id, user.passwordHash, loggedInAt)) {
+    return true;
+  }
+
+  ctx.log.warn({ event: 'login_raced', userId: user.id, clientIp: ctx.ip }, 'account changed during login; session ended');
+  await ctx.logout();
+  return false;
 }

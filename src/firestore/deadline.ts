@@ -1,0 +1,59 @@
+import { AppError } from '../errors/app-error';
+
+export const DEFAULT_FIRESTORE_DEADLINE_MS = 3000;
+
+// gRPC status codes that mean Firestore could not be reached or did not finish in time.
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
+
+export const SERVICE_UNAVAILABLE_MESSAGE =
+  'The service is temporarily unavailable. Please try again in a moment.';
+
+/** Firestore did not respond within the deadline or could not be reached; the request gets 503. */
+export class FirestoreUnavailableError extends AppError {
+  override readonly name = 'FirestoreUnavailableError';
+
+  constructor(
+    readonly operation: string,
+    readonly reason: string,
+  ) {
+    super('firestore_unavailable', 503, SERVICE_UNAVAILABLE_MESSAGE, true);
+  }
+}
+
+/**
+ * Bounds every Firestore call of the data layer. The client library retries a failing call for
+ * up to about a minute; a request must not wait that long, so after the deadline the caller gets
+ * FirestoreUnavailableError while the abandoned call ends on its own in the background.
+ */
+export class FirestoreDeadline {
+  constructor(readonly timeoutMs: number = DEFAULT_FIRESTORE_DEADLINE_MS) {}
+
+  async run<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const pending = call();
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new FirestoreUnavailableError(operation, `no response within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+    });
+
+    try {
+      return await Promise.race([pending, expired]);
+    } catch (error) {
+      throw toUnavailableError(operation, error);
+    } finally {
+      clearTimeout(timer);
+      pending.catch(() => undefined);
+    }
+  }
+}
+
+function toUnavailableError(operation: string, error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED) {
+    return new FirestoreUnavailableError(operation, (error as Error).message);
+  }
+  return error;
+}
