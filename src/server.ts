@@ -11,6 +11,7 @@ import { connectFirestore, type FirestoreConnection } from './firestore/connect'
 import { FirestoreDeadline } from './firestore/deadline';
 import { createFirestoreReadinessCheck } from './firestore/readiness';
 import { createLogger } from './log/logger';
+import { RepeatLimiter } from './log/repeat-limiter';
 import { createServices } from './services';
 import type { UserRepository } from './users/user-repository';
 
@@ -50,6 +51,7 @@ async function serve(config: Config, connection: FirestoreConnection, logger: Lo
   logger.info({ url: `http://${displayHost(config.host)}:${port}` }, 'server listening');
 
   stopOnSignals(server, connection, logger);
+  logStrayRejections(logger);
   await logFirstUserHint(services.users, logger);
 }
 
@@ -84,6 +86,22 @@ function listen(handler: RequestListener, config: Config): Promise<Server> {
 
 function displayHost(host: string): string {
   return host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host;
+}
+
+/**
+ * Logs promise rejections that nothing handled instead of crashing. The Firestore client leaves
+ * such rejections behind when it is terminated while calls abandoned at their deadline still
+ * retry; one of them must not take the server down.
+ */
+function logStrayRejections(logger: Logger): void {
+  const repeats = new RepeatLimiter();
+
+  process.on('unhandledRejection', (reason) => {
+    const suppressed = repeats.admit(String((reason as Error | null)?.message ?? reason));
+    if (suppressed !== undefined) {
+      logger.error({ err: reason, suppressedSinceLast: suppressed }, 'unhandled promise rejection');
+    }
+  });
 }
 
 /** Logs how to create the first user when there is none. A Firestore failure here only warns. */

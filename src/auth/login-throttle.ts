@@ -87,8 +87,8 @@ export class LoginThrottle {
   }
 
   /**
-   * The delay after the given number of consecutive failures: none below the threshold, then
-   * the first delay, doubling with each further failure up to the maximum.
+   * Returns the delay after the given number of consecutive failures: none below the threshold,
+   * then the first delay, doubling with each further failure up to the maximum.
    */
   delayAfter(failures: number): number {
     const { failuresBeforeDelay, firstDelayMs, maxDelayMs } = this.policy;

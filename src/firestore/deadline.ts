@@ -23,8 +23,8 @@ export class FirestoreUnavailableError extends AppError {
 
 /**
  * Bounds every Firestore call of the data layer. The client library retries a failing call for
- * up to about a minute; a request must not wait that long, so after the deadline the caller gets
- * FirestoreUnavailableError while the abandoned call ends on its own in the background.
+ * up to about a minute, which no request should wait. So after the deadline the caller gets
+ * FirestoreUnavailableError, and the abandoned call ends on its own in the background.
  */
 export class FirestoreDeadline {
   constructor(readonly timeoutMs: number = DEFAULT_FIRESTORE_DEADLINE_MS) {}

@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import { AppError } from '../errors/app-error';
+import { RepeatLimiter } from '../log/repeat-limiter';
 import { MESSAGES } from './messages';
 
 const WINDOW_MS = 60_000;
@@ -19,6 +20,7 @@ interface Window {
  */
 export function loginAttemptsPerAddress(limitPerMinute: number, now: () => number = Date.now) {
   const windows = new Map<string, Window>();
+  const repeats = new RepeatLimiter();
 
   return async function limitLoginAttempts(ctx: Context, next: Next): Promise<void> {
     const address = ctx.ip;
@@ -28,10 +30,13 @@ export function loginAttemptsPerAddress(limitPerMinute: number, now: () => numbe
     if (current.attempts > limitPerMinute) {
       const retryAfterSeconds = Math.ceil((current.startedAt + WINDOW_MS - now()) / 1000);
       ctx.set('Retry-After', String(retryAfterSeconds));
-      ctx.log.warn(
-        { event: 'login_rate_limited', clientIp: address, attempts: current.attempts },
-        'login rate limit exceeded',
-      );
+      const suppressed = repeats.admit(address);
+      if (suppressed !== undefined) {
+        ctx.log.warn(
+          { event: 'login_rate_limited', clientIp: address, attempts: current.attempts, suppressedSinceLast: suppressed },
+          'login rate limit exceeded',
+        );
+      }
       throw new AppError('rate_limited', 429, MESSAGES.tooManyRequests);
     }
 

@@ -1,0 +1,138 @@
+import { parentPort, workerData } from 'node:worker_threads';
+
+// The load clients run in a worker thread, so that their own work does not show up as event-loop
+// delay in the server, which runs on the main thread.
+
+export interface LoadClientOptions {
+  baseUrl: string;
+  usernames: string[];
+  password: string;
+  /** How many users keep viewing the dashboard while the logins run. */
+  viewerCount: number;
+  durationMs: number;
+}
+
+export interface LoadClientReport {
+  loginLatenciesMs: number[];
+  dashboardLatenciesMs: number[];
+  /** Requests that neither succeeded nor were throttled by design, with what happened. */
+  errors: string[];
+  throttled: number;
+  /** Dashboards that showed another user's name: sessions crossing between users. */
+  crossedSessions: number;
+}
+
+const CSRF_FIELD = /name="_csrf" value="([^"]+)"/;
+
+class Client {
+  private cookies = new Map<string, string>();
+
+  constructor(private readonly baseUrl: string) {}
+
+  async get(path: string): Promise<Response> {
+    const response = await fetch(this.baseUrl + path, { headers: this.headers(), redirect: 'manual' });
+    this.keepCookies(response);
+    return response;
+  }
+
+  async postForm(path: string, fields: Record<string, string>): Promise<Response> {
+    const response = await fetch(this.baseUrl + path, {
+      method: 'POST',
+      headers: { ...this.headers(), 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+      redirect: 'manual',
+    });
+    this.keepCookies(response);
+    return response;
+  }
+
+  private headers(): Record<string, string> {
+    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    return cookie ? { Cookie: cookie } : {};
+  }
+
+  private keepCookies(response: Response): void {
+    for (const header of response.headers.getSetCookie()) {
+      const [name, value] = header.split(';')[0].split('=');
+      this.cookies.set(name, value);
+    }
+  }
+}
+
+async function logIn(client: Client, username: string, password: string, report: LoadClientReport): Promise<boolean> {
+  const page = await client.get('/login');
+  const token = CSRF_FIELD.exec(await page.text())?.[1] ?? '';
+  const startedAt = performance.now();
+  const response = await client.postForm('/login', { _csrf: token, username, password });
+  await response.arrayBuffer();
+  report.loginLatenciesMs.push(performance.now() - startedAt);
+
+  if (response.status === 429) {
+    report.throttled += 1;
+    return false;
+  }
+  if (response.status !== 303 || response.headers.get('location') !== '/dashboard') {
+    report.errors.push(`login of ${username}: HTTP ${response.status} to ${response.headers.get('location')}`);
+    return false;
+  }
+  return true;
+}
+
+async function viewDashboard(client: Client, username: string, report: LoadClientReport): Promise<void> {
+  const startedAt = performance.now();
+  const response = await client.get('/dashboard');
+  const html = await response.text();
+  report.dashboardLatenciesMs.push(performance.now() - startedAt);
+
+  if (response.status !== 200) {
+    report.errors.push(`dashboard of ${username}: HTTP ${response.status}`);
+    return;
+  }
+  const displayedUsername = /<h1>Welcome, ([^<]+)<\/h1>/.exec(html)?.[1];
+  if (displayedUsername !== username) {
+    report.crossedSessions += 1;
+  }
+}
+
+async function keepViewing(client: Client, username: string, until: number, report: LoadClientReport) {
+  while (performance.now() < until) {
+    await viewDashboard(client, username, report);
+  }
+}
+
+async function run(options: LoadClientOptions): Promise<LoadClientReport> {
+  const report: LoadClientReport = {
+    loginLatenciesMs: [],
+    dashboardLatenciesMs: [],
+    errors: [],
+    throttled: 0,
+    crossedSessions: 0,
+  };
+  const viewers = options.usernames.slice(0, options.viewerCount).map((username) => ({
+    username,
+    client: new Client(options.baseUrl),
+  }));
+  for (const viewer of viewers) {
+    await logIn(viewer.client, viewer.username, options.password, report);
+  }
+  report.loginLatenciesMs = [];
+
+  const until = performance.now() + options.durationMs;
+  const viewing = viewers.map((viewer) => keepViewing(viewer.client, viewer.username, until, report));
+  const logins = options.usernames.map(async (username) => {
+    const client = new Client(options.baseUrl);
+    if (await logIn(client, username, options.password, report)) {
+      await viewDashboard(client, username, report);
+    }
+  });
+
+  await Promise.all([...viewing, ...logins]);
+  return report;
+}
+
+run(workerData as LoadClientOptions).then(
+  (report) => parentPort?.postMessage(report),
+  (error: unknown) => {
+    throw error;
+  },
+);

@@ -1,0 +1,137 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import pino from 'pino';
+import { createApp } from '../src/app';
+import { hashPassword } from '../src/auth/passwords';
+import { createFirestoreClient } from '../src/firestore/client';
+import { DEFAULT_SECURITY_POLICY } from '../src/config/security-policy';
+import { startEmulator } from '../src/firestore/emulator';
+import { locateEmulatorJar } from '../src/firestore/emulator-locator';
+import { findFreePort } from '../src/firestore/free-port';
+import { createFirestoreReadinessCheck } from '../src/firestore/readiness';
+import { createServices } from '../src/services';
+import type { LoadClientOptions, LoadClientReport } from './load-clients';
+
+// Runs the server against its own emulator and drives it from a worker thread: LOGIN_USERS
+// concurrent logins while a few users keep viewing the dashboard for LOAD_SECONDS. Reports
+// errors, latency percentiles and the server's event-loop delay, and exits 1 when a request
+// failed without being throttled by design or a dashboard showed another user.
+
+const LOGIN_USERS = Number(process.env.LOAD_USERS ?? 1000);
+const VIEWERS = Number(process.env.LOAD_VIEWERS ?? 20);
+const DURATION_MS = Number(process.env.LOAD_SECONDS ?? 20) * 1000;
+// The login load is about concurrency, not hash strength; cost 8 keeps a run under a minute.
+const BCRYPT_COST = Number(process.env.LOAD_BCRYPT_COST ?? 8);
+const PASSWORD = 'load test passphrase';
+const PROJECT_ID = 'demo-load';
+
+const LOAD_SECURITY_POLICY = {
+  ...DEFAULT_SECURITY_POLICY,
+  // Every load client comes from 127.0.0.1, which the per-address limit would otherwise stop.
+  loginAttemptsPerAddressPerMinute: LOGIN_USERS * 10,
+};
+
+async function main(): Promise<number> {
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
+  // Calls abandoned at their deadline may still retry when the client is terminated at the end,
+  // and the Firestore library then rejects promises that nothing awaits.
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(`ignored a rejection after the run: ${String((reason as Error)?.message ?? reason)}\n`);
+  });
+  const emulator = await startEmulator({ jarPath: await locateEmulatorJar(), port: await findFreePort() });
+  const firestore = createFirestoreClient({ kind: 'emulator', host: emulator.hostAndPort, projectId: PROJECT_ID });
+
+  try {
+    const services = createServices(firestore, LOAD_SECURITY_POLICY);
+    const usernames = await createUsers(services.users, LOGIN_USERS);
+    const server = await listen(services, firestore);
+    const report = await driveLoad(server, usernames);
+    server.close();
+    return printReport(report);
+  } finally {
+    await firestore.terminate();
+    await emulator.stop();
+  }
+}
+
+async function createUsers(users: ReturnType<typeof createServices>['users'], count: number): Promise<string[]> {
+  const hash = await hashPassword(PASSWORD, BCRYPT_COST);
+  const usernames = Array.from({ length: count }, (_, index) => `load${index}`);
+  for (let start = 0; start < count; start += 50) {
+    await Promise.all(usernames.slice(start, start + 50).map((name) => users.createUser(name, hash)));
+  }
+  return usernames;
+}
+
+async function listen(services: ReturnType<typeof createServices>, firestore: ReturnType<typeof createFirestoreClient>) {
+  const app = createApp({
+    services,
+    security: LOAD_SECURITY_POLICY,
+    checkReadiness: createFirestoreReadinessCheck(firestore),
+    logger: pino({ level: 'warn' }),
+    sessionKeys: [randomBytes(32).toString('hex')],
+    bcryptCost: BCRYPT_COST,
+    isProduction: false,
+  });
+  return new Promise<Server>((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+async function driveLoad(server: Server, usernames: string[]): Promise<{ clients: LoadClientReport; loopDelayMs: number[] }> {
+  const { port } = server.address() as AddressInfo;
+  const options: LoadClientOptions = {
+    baseUrl: `http://127.0.0.1:${port}`,
+    usernames,
+    password: PASSWORD,
+    viewerCount: VIEWERS,
+    durationMs: DURATION_MS,
+  };
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+
+  const worker = new Worker(path.join(__dirname, 'load-clients.js'), { workerData: options });
+  const clients = await new Promise<LoadClientReport>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await worker.terminate();
+
+  loopDelay.disable();
+  const loopDelayMs = [50, 99, 100].map((percentile) => loopDelay.percentile(percentile) / 1e6);
+  return { clients, loopDelayMs };
+}
+
+function percentiles(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (fraction: number) => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? NaN;
+  return `p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, max ${at(1).toFixed(1)} ms (n=${sorted.length})`;
+}
+
+function printReport({ clients, loopDelayMs }: { clients: LoadClientReport; loopDelayMs: number[] }): number {
+  const lines = [
+    `logins (bcrypt cost ${BCRYPT_COST}, ${LOGIN_USERS} concurrent): ${percentiles(clients.loginLatenciesMs)}`,
+    `dashboard views (${VIEWERS} viewers during the logins): ${percentiles(clients.dashboardLatenciesMs)}`,
+    `event-loop delay: p50 ${loopDelayMs[0].toFixed(1)} ms, p99 ${loopDelayMs[1].toFixed(1)} ms, max ${loopDelayMs[2].toFixed(1)} ms`,
+    `throttled by design: ${clients.throttled}`,
+    `sessions crossed between users: ${clients.crossedSessions}`,
+    `errors: ${clients.errors.length}`,
+    ...clients.errors.slice(0, 10).map((error) => `  ${error}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  return clients.errors.length === 0 && clients.crossedSessions === 0 ? 0 : 1;
+}
+
+main().then(
+  (exitCode) => process.exit(exitCode),
+  (error: unknown) => {
+    process.stderr.write(`Load run failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
