@@ -96,7 +96,17 @@ async function viewDashboard(client: Client, username: string, report: LoadClien
 
 async function keepViewing(client: Client, username: string, until: number, report: LoadClientReport) {
   while (performance.now() < until) {
-    await viewDashboard(client, username, report);
+    await recordFailure(report, `dashboard of ${username}`, () => viewDashboard(client, username, report));
+  }
+}
+
+/** Runs one client step, recording a network failure (reset, refused) as an error of the run. */
+async function recordFailure(report: LoadClientReport, step: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    report.errors.push(`${step}: ${(error as Error).message} (${cause?.code ?? cause?.message ?? 'no cause'})`);
   }
 }
 
@@ -119,12 +129,14 @@ async function run(options: LoadClientOptions): Promise<LoadClientReport> {
 
   const until = performance.now() + options.durationMs;
   const viewing = viewers.map((viewer) => keepViewing(viewer.client, viewer.username, until, report));
-  const logins = options.usernames.map(async (username) => {
-    const client = new Client(options.baseUrl);
-    if (await logIn(client, username, options.password, report)) {
-      await viewDashboard(client, username, report);
-    }
-  });
+  const logins = options.usernames.map((username) =>
+    recordFailure(report, `login of ${username}`, async () => {
+      const client = new Client(options.baseUrl);
+      if (await logIn(client, username, options.password, report)) {
+        await viewDashboard(client, username, report);
+      }
+    }),
+  );
 
   await Promise.all([...viewing, ...logins]);
   return report;

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import pino from 'pino';
 import { createApp } from '../src/app';
@@ -15,6 +16,7 @@ import { locateEmulatorJar } from '../src/firestore/emulator-locator';
 import { findFreePort } from '../src/firestore/free-port';
 import { createFirestoreReadinessCheck } from '../src/firestore/readiness';
 import { createServices } from '../src/services';
+import { configureConnections, LISTEN_BACKLOG } from '../src/web/http-server';
 import type { LoadClientOptions, LoadClientReport } from './load-clients';
 
 // Runs the server against its own emulator and drives it from a worker thread: LOGIN_USERS
@@ -68,18 +70,44 @@ async function createUsers(users: ReturnType<typeof createServices>['users'], co
   return usernames;
 }
 
+/**
+ * Server-side durations from the request log, by path: the time from the request reaching the
+ * app to its response, without the clients' own queueing.
+ */
+const serverDurationsMs = new Map<string, number[]>();
+
+function recordRequestLine(line: string): void {
+  const entry = JSON.parse(line) as { msg?: string; method?: string; path?: string; durationMs?: number; level?: number };
+  if (entry.msg === 'request finished' && entry.path && typeof entry.durationMs === 'number') {
+    const route = `${entry.method} ${entry.path}`;
+    const durations = serverDurationsMs.get(route) ?? [];
+    durations.push(entry.durationMs);
+    serverDurationsMs.set(route, durations);
+  } else if ((entry.level ?? 0) >= 40) {
+    process.stderr.write(`${line}\n`);
+  }
+}
+
 async function listen(services: ReturnType<typeof createServices>, firestore: ReturnType<typeof createFirestoreClient>) {
+  const requestLog = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunk.toString().split('\n').filter(Boolean).forEach(recordRequestLine);
+      done();
+    },
+  });
   const app = createApp({
     services,
     security: LOAD_SECURITY_POLICY,
     checkReadiness: createFirestoreReadinessCheck(firestore),
-    logger: pino({ level: 'warn' }),
+    logger: pino({ level: 'info' }, requestLog),
     sessionKeys: [randomBytes(32).toString('hex')],
     bcryptCost: BCRYPT_COST,
     isProduction: false,
   });
+  const server = createServer(app.callback());
+  configureConnections(server);
   return new Promise<Server>((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+    server.listen({ port: 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, () => resolve(server));
   });
 }
 
@@ -117,6 +145,8 @@ function printReport({ clients, loopDelayMs }: { clients: LoadClientReport; loop
   const lines = [
     `logins (bcrypt cost ${BCRYPT_COST}, ${LOGIN_USERS} concurrent): ${percentiles(clients.loginLatenciesMs)}`,
     `dashboard views (${VIEWERS} viewers during the logins): ${percentiles(clients.dashboardLatenciesMs)}`,
+    `  measured in the server: POST /login ${percentiles(serverDurationsMs.get('POST /login') ?? [])}`,
+    `  measured in the server: GET /dashboard ${percentiles(serverDurationsMs.get('GET /dashboard') ?? [])}`,
     `event-loop delay: p50 ${loopDelayMs[0].toFixed(1)} ms, p99 ${loopDelayMs[1].toFixed(1)} ms, max ${loopDelayMs[2].toFixed(1)} ms`,
     `throttled by design: ${clients.throttled}`,
     `sessions crossed between users: ${clients.crossedSessions}`,

@@ -11,6 +11,7 @@ import { connectFirestore, type FirestoreConnection } from './firestore/connect'
 import { FirestoreDeadline } from './firestore/deadline';
 import { createFirestoreReadinessCheck } from './firestore/readiness';
 import { createLogger } from './log/logger';
+import { configureConnections, LISTEN_BACKLOG } from './web/http-server';
 import { RepeatLimiter } from './log/repeat-limiter';
 import { createServices } from './services';
 import type { UserRepository } from './users/user-repository';
@@ -70,6 +71,7 @@ function loadConfigOrExit(): Config {
 function listen(handler: RequestListener, config: Config): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer(handler);
+    configureConnections(server);
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
@@ -77,7 +79,7 @@ function listen(handler: RequestListener, config: Config): Promise<Server> {
           : error,
       );
     });
-    server.listen(config.port, config.host, () => {
+    server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve(server);
     });

@@ -8,7 +8,7 @@ import { emulatorNotFoundError } from './emulator';
 
 const JAR_IN_SDK = 'platform/cloud-firestore-emulator/cloud-firestore-emulator.jar';
 
-// Where Google Cloud SDK installs usually live: the Debian and RPM packages, the tarball, Homebrew.
+// Usual Google Cloud SDK install folders: the Debian and RPM packages, the tarball, Homebrew.
 const COMMON_SDK_ROOTS = [
   '/usr/lib/google-cloud-sdk',
   '/usr/share/google-cloud-sdk',

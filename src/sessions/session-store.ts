@@ -9,7 +9,7 @@ export const SESSIONS_COLLECTION = 'sessions';
 // 32 random bytes: 256 bits, well above the 128 bits that make guessing a live token hopeless.
 const SESSION_TOKEN_BYTES = 32;
 
-/** How long sessions live; every duration is enforced on the server, whatever the cookie says. */
+/** Session lifetimes, each enforced on the server whatever the cookie's own expiry. */
 export interface SessionPolicy {
   /** A session without "remember me" ends after this long without a request. */
   idleTimeoutMs: number;
@@ -62,8 +62,8 @@ type ContextWithSession = Context & { [LOADED_SESSION]?: LoadedSession };
 const GRPC_NOT_FOUND = 5;
 
 /**
- * The koa-session external store, backed by Firestore. The cookie holds only a random token;
- * Firestore holds the session under the token's hash, so a leaked database does not yield
+ * The koa-session external store, backed by Firestore. The cookie contains only a random token,
+ * and Firestore stores the session under the token's hash, so a leaked database does not yield
  * usable cookies. Expiry is checked here on every read.
  */
 export class FirestoreSessionStore {
@@ -209,7 +209,7 @@ export class FirestoreSessionStore {
   }
 }
 
-/** What koa-session passes as the last argument of get and set. */
+/** The last argument that koa-session passes to get and set. */
 interface StoreCallOptions {
   ctx?: Context;
 }
