@@ -157,13 +157,22 @@ async function closeFirestoreWithin(connection: FirestoreConnection, graceMs: nu
   }
 }
 
+// How often idle keep-alive connections are closed while the server stops: a connection whose
+// last request finishes becomes idle, and would otherwise stay open for the keep-alive timeout.
+const IDLE_SWEEP_MS = 100;
+
+/**
+ * Stops accepting connections and lets in-flight requests finish, closing each connection as it
+ * goes idle; after the grace period the remaining connections are cut.
+ */
 function closeServer(server: Server): Promise<void> {
   const forceClose = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-  forceClose.unref();
+  const idleSweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
 
   return new Promise((resolve) => {
     server.close(() => {
       clearTimeout(forceClose);
+      clearInterval(idleSweep);
       resolve();
     });
     server.closeIdleConnections();

@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isEmulatorAnswering } from '../src/firestore/emulator';
+import { hashPassword } from '../src/auth/passwords';
 import { createUserRepository } from '../src/users/user-repository';
+import { csrfTokenFrom } from './support/forms';
 import { createClientForHost } from './support/emulator-client';
 import { findFreePort } from './support/ports';
 import {
@@ -20,7 +22,7 @@ import {
   type Env,
   type RunningProcess,
 } from './support/processes';
-import { emulatorHost, newProjectId } from './support/test-app';
+import { emulatorHost, newFirestore, newProjectId } from './support/test-app';
 
 const SERVER_SCRIPT = path.resolve(__dirname, '../src/server.js');
 const CLI_SCRIPT = path.resolve(__dirname, '../src/cli/users.js');
@@ -90,6 +92,51 @@ describe('server process', () => {
       assert.equal(ready.status, 200);
       assert.equal(exitCode, 0, server.stderr());
       assert.equal(await isListening(baseUrl), false);
+    });
+  });
+
+  describe('stopping during a login', () => {
+    it('finishes the login, then exits', { timeout: 60_000 }, async () => {
+      // A high bcrypt cost keeps the login in flight for about a second.
+      const slowCost = 14;
+      const projectId = newProjectId();
+      const port = await findFreePort();
+      const baseUrl = `http://127.0.0.1:${port}`;
+      const firestore = newFirestore(projectId);
+      try {
+        await createUserRepository(firestore).createUser('slow', await hashPassword(PASSWORD, slowCost));
+      } finally {
+        await firestore.terminate();
+      }
+      const server = startServer(
+        serverEnv({
+          FIRESTORE_EMULATOR_HOST: emulatorHost(),
+          GOOGLE_CLOUD_PROJECT: projectId,
+          PORT: String(port),
+          BCRYPT_COST: String(slowCost),
+          LOG_LEVEL: 'warn',
+          DATA_DIR: await newTempDir(),
+        }),
+      );
+      await waitForStatus(`${baseUrl}/healthz`, 200, server, 30_000);
+      const page = await fetch(`${baseUrl}/login`);
+      const cookie = page.headers.getSetCookie().map((value) => value.split(';')[0]).join('; ');
+      const token = csrfTokenFrom(await page.text());
+
+      const login = fetch(`${baseUrl}/login`, {
+        method: 'POST',
+        headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: token, username: 'slow', password: PASSWORD }).toString(),
+        redirect: 'manual',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      server.child.kill('SIGTERM');
+      const response = await login;
+      const { exitCode } = await server.exited;
+
+      assert.equal(response.status, 303);
+      assert.equal(response.headers.get('location'), '/dashboard');
+      assert.equal(exitCode, 0, server.stderr());
     });
   });
 

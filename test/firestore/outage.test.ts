@@ -8,7 +8,8 @@ import { FirestoreDeadline, SERVICE_UNAVAILABLE_MESSAGE } from '../../src/firest
 import { startEmulator, type RunningEmulator } from '../../src/firestore/emulator';
 import { locateEmulatorJar } from '../../src/firestore/emulator-locator';
 import { createClientForHost } from '../support/emulator-client';
-import { logIn } from '../support/forms';
+import { SESSIONS_COLLECTION } from '../../src/sessions/session-store';
+import { fetchCsrfToken, logIn } from '../support/forms';
 import { findFreePort } from '../support/ports';
 import { addUser, newProjectId, startTestApp, type TestApp } from '../support/test-app';
 
@@ -24,6 +25,8 @@ describe('Firestore outage', () => {
   let emulator: RunningEmulator;
   let app: TestApp;
   let agent: ReturnType<typeof request.agent>;
+  let lastLoginBeforeOutage: Date | null | undefined;
+  const lateLogin = { agent: undefined as ReturnType<typeof request.agent> | undefined, token: '' };
 
   async function startOwnEmulator(): Promise<RunningEmulator> {
     return startEmulator({ jarPath, port, dataDir, projectId });
@@ -41,6 +44,9 @@ describe('Firestore outage', () => {
     await addUser(app.users, 'alice', PASSWORD);
     agent = request.agent(app.server);
     await logIn(agent, { username: 'alice', password: PASSWORD });
+    lastLoginBeforeOutage = (await app.users.findByUsername('alice'))?.lastLoginAt;
+    lateLogin.agent = request.agent(app.server);
+    lateLogin.token = await fetchCsrfToken(lateLogin.agent);
   });
 
   after(async () => {
@@ -79,6 +85,15 @@ describe('Firestore outage', () => {
       assert.equal(response.headers['set-cookie'], undefined);
     });
 
+    it('answers a complete login with 503', { timeout: 20_000 }, async () => {
+      const response = await lateLogin.agent
+        ?.post('/login')
+        .type('form')
+        .send({ _csrf: lateLogin.token, username: 'alice', password: PASSWORD });
+
+      assert.equal(response?.status, 503);
+    });
+
     it('reports not ready', { timeout: 20_000 }, async () => {
       const response = await request(app.server).get('/readyz');
 
@@ -101,6 +116,14 @@ describe('Firestore outage', () => {
       const status = await pollStatus(() => request(app.server).get('/readyz'), 200, 80_000);
 
       assert.equal(status, 200);
+    });
+
+    it('kept no record of the failed login', { timeout: 30_000 }, async () => {
+      const sessions = await app.firestore.collection(SESSIONS_COLLECTION).where('userId', '==', 'alice').get();
+      const user = await app.users.findByUsername('alice');
+
+      assert.equal(sessions.size, 1);
+      assert.equal(user?.lastLoginAt?.toISOString(), lastLoginBeforeOutage?.toISOString());
     });
 
     it('serves the same session again', { timeout: 30_000 }, async () => {
