@@ -40,9 +40,12 @@ interface SessionDocument {
   clientIp: string;
 }
 
+/** The session key, set at login, that marks a "remember me" session. */
+export const REMEMBER_SESSION_KEY = 'remember';
+
 /** The parts of koa-session's stored data that this store reads. */
 interface SessionData {
-  _session?: boolean;
+  [REMEMBER_SESSION_KEY]?: boolean;
   passport?: { user?: { id?: unknown } };
   [key: string]: unknown;
 }
@@ -110,6 +113,10 @@ export class FirestoreSessionStore {
     const record = this.buildRecord(data, existing?.createdAt, ctx);
     const reference = this.documentFor(token);
 
+    if (existing && hasSameContent(existing, record)) {
+      return;
+    }
+
     if (existing) {
       await this.updateUnlessRevoked(reference, record, ctx);
     } else {
@@ -123,7 +130,7 @@ export class FirestoreSessionStore {
   private buildRecord(data: SessionData, createdAt: Timestamp | undefined, ctx: Context): SessionDocument {
     const nowMs = this.now();
     const created = createdAt ?? Timestamp.fromMillis(nowMs);
-    const remember = data._session !== true;
+    const remember = data[REMEMBER_SESSION_KEY] === true;
 
     return {
       data: stripUndefined(data),
@@ -225,6 +232,20 @@ function contextOf(options: StoreCallOptions): Context {
 /** Returns the document id for a session token: its SHA-256 in hex. */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * Checks whether two records differ only in koa-session's bookkeeping ("_expire", "_maxAge",
+ * "_session"), which this store does not use: expiry comes from the policy and the remember flag.
+ * koa-session saves a session more than once in some requests, and such repeats need no write.
+ */
+function hasSameContent(stored: SessionDocument, next: SessionDocument): boolean {
+  return stored.remember === next.remember && contentOf(stored.data) === contentOf(next.data);
+}
+
+function contentOf(data: Record<string, unknown>): string {
+  const entries = Object.entries(data).filter(([key]) => !key.startsWith('_'));
+  return JSON.stringify(entries);
 }
 
 function userIdOf(data: SessionData): string | null {

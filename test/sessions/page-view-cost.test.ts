@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { logIn } from '../support/forms';
+import { fetchCsrfToken, logIn } from '../support/forms';
 import { addUser, startTestApp, type TestApp } from '../support/test-app';
 
 const PASSWORD = 'correct horse battery';
@@ -44,5 +44,32 @@ describe('authenticated page view cost', () => {
     const response = await agent.get('/dashboard');
 
     assert.equal(response.headers['set-cookie'], undefined);
+  });
+});
+
+describe('successful login cost', () => {
+  let app: TestApp;
+  let cost: { reads: number; writes: number };
+  before(async () => {
+    app = await startTestApp();
+    await addUser(app.users, 'alice', PASSWORD);
+    const agent = request.agent(app.server);
+    const token = await fetchCsrfToken(agent);
+    const before = app.services.operations.snapshot();
+    await agent.post('/login').type('form').send({ _csrf: token, username: 'alice', password: PASSWORD });
+    const after = app.services.operations.snapshot();
+    cost = { reads: after.reads - before.reads, writes: after.writes - before.writes };
+  });
+  after(() => app.close());
+
+  // The reads: the anonymous session, the throttle counter, the user, and the user again in the
+  // transaction that records the login.
+  it('reads four documents', () => {
+    assert.equal(cost.reads, 4);
+  });
+
+  // The writes: deleting the anonymous session, creating the new one, and the login time.
+  it('writes three documents', () => {
+    assert.equal(cost.writes, 3);
   });
 });

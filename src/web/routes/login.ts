@@ -3,7 +3,8 @@ import Router from 'koa-router';
 import { authenticateLocal, type LoginFailure, type Passport } from '../../auth/passport';
 import { throttleKeyFor } from '../../auth/authenticator';
 import { safeRedirectPath } from '../../auth/safe-redirect';
-import { toSessionUser } from '../../auth/session-user';
+import { serializeSessionUser, toSessionUser } from '../../auth/session-user';
+import { REMEMBER_SESSION_KEY } from '../../sessions/session-store';
 import type { User } from '../../users/user';
 import type { UserRepository } from '../../users/user-repository';
 import { rotateCsrfSecret } from '../csrf';
@@ -148,22 +149,19 @@ async function startSession(
   const pendingFlashes = ctx.session?.flash;
   const loggedInAt = new Date();
 
-  ctx.session = {};
-  if (ctx.session && pendingFlashes !== undefined) {
-    ctx.session.flash = pendingFlashes;
-  }
-  if (ctx.session && remember) {
-    ctx.session.maxAge = options.rememberMeLifetimeMs;
-  }
-
+  // The session is filled in before it moves to a new token, so that one write creates it
+  // complete; passport's own login would save it twice. "passport.user" is where passport's
+  // session strategy looks for the user.
+  ctx.session = {
+    passport: { user: serializeSessionUser(toSessionUser(user, loggedInAt)) },
+    [REMEMBER_SESSION_KEY]: remember,
+    ...(pendingFlashes === undefined ? {} : { flash: pendingFlashes }),
+  };
   rotateCsrfSecret(ctx);
-  await ctx.login(toSessionUser(user, loggedInAt));
-
-  // koa-session 7 clears a 'session' maxAge at its first save, and passport saves twice, so a
-  // browser-session login would otherwise be stored with koa-session's one-day default.
-  if (ctx.session && !remember) {
-    ctx.session.maxAge = 'session';
+  if (ctx.session) {
+    ctx.session.maxAge = remember ? options.rememberMeLifetimeMs : 'session';
   }
+  await ctx.session?.regenerate();
 
   if (await options.users.recordLogin(user.id, user.passwordHash, loggedInAt)) {
     return true;
