@@ -1,10 +1,7 @@
 import { AppError } from '../errors/app-error';
+import { GrpcStatus, hasGrpcCode } from './grpc-status';
 
 export const DEFAULT_FIRESTORE_DEADLINE_MS = 3000;
-
-// gRPC status codes that mean Firestore could not be reached or did not finish in time.
-const GRPC_DEADLINE_EXCEEDED = 4;
-const GRPC_UNAVAILABLE = 14;
 
 export const SERVICE_UNAVAILABLE_MESSAGE =
   'The service is temporarily unavailable. Please try again in a moment.';
@@ -51,8 +48,8 @@ export class FirestoreDeadline {
 }
 
 function toUnavailableError(operation: string, error: unknown): unknown {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED) {
+  // These statuses mean that Firestore could not be reached or did not finish in time.
+  if (hasGrpcCode(error, GrpcStatus.UNAVAILABLE) || hasGrpcCode(error, GrpcStatus.DEADLINE_EXCEEDED)) {
     return new FirestoreUnavailableError(operation, (error as Error).message);
   }
   return error;

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Timestamp, type DocumentReference, type Firestore } from '@google-cloud/firestore';
 import type { Context } from 'koa';
 import { FirestoreDeadline } from '../firestore/deadline';
+import { GrpcStatus, hasGrpcCode } from '../firestore/grpc-status';
 import type { FirestoreOperationCounter } from '../firestore/operation-counter';
 
 export const SESSIONS_COLLECTION = 'sessions';
@@ -60,9 +61,6 @@ interface LoadedSession {
 }
 
 type ContextWithSession = Context & { [LOADED_SESSION]?: LoadedSession };
-
-// gRPC status that Firestore puts on an update of a missing document.
-const GRPC_NOT_FOUND = 5;
 
 /**
  * The koa-session external store, backed by Firestore. The cookie contains only a random token,
@@ -151,7 +149,7 @@ export class FirestoreSessionStore {
     try {
       await this.deadline.run('update session', () => reference.update({ ...record }));
     } catch (error) {
-      if ((error as { code?: unknown }).code !== GRPC_NOT_FOUND) {
+      if (!hasGrpcCode(error, GrpcStatus.NOT_FOUND)) {
         throw error;
       }
       ctx.log?.info({ userId: record.userId }, 'session was revoked during the request; not saved');
@@ -201,7 +199,7 @@ export class FirestoreSessionStore {
       const activity = { lastSeenAt: record.lastSeenAt, expiresAt: record.expiresAt };
       await this.deadline.run('refresh session activity', () => reference.update(activity));
     } catch (error) {
-      if ((error as { code?: unknown }).code === GRPC_NOT_FOUND) {
+      if (hasGrpcCode(error, GrpcStatus.NOT_FOUND)) {
         return false;
       }
       throw error;
@@ -221,7 +219,7 @@ interface StoreCallOptions {
   ctx?: Context;
 }
 
-// koa-session 7 always passes the request's context; its types mark it optional.
+// koa-session 7.0.2 passes the request's context to get and set (lib context.js), but its types mark it optional.
 function contextOf(options: StoreCallOptions): Context {
   if (!options.ctx) {
     throw new Error('koa-session called the session store without a request context');
