@@ -51,8 +51,8 @@ export interface AppOptions {
  * come before the login gate, and protected routes after it.
  */
 export function createApp(options: AppOptions): Koa {
-  // Behind a proxy, the client address is the last X-Forwarded-For entry, the one the proxy
-  // added; entries before it come from the client and can be forged.
+  // Behind a proxy, the client address is the last X-Forwarded-For entry, which the proxy added.
+  // Entries before it come from the client and can be forged.
   const app = new Koa({ keys: options.sessionKeys, proxy: options.trustProxy ?? false, maxIpsCount: 1 });
   const { services, security } = options;
   const passport = createPassport(

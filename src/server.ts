@@ -93,7 +93,7 @@ function displayHost(host: string): string {
 /**
  * Logs promise rejections that nothing handled instead of crashing. The Firestore client leaves
  * such rejections behind when it is terminated while calls abandoned at their deadline still
- * retry; one of them must not take the server down.
+ * retry, and one of them must not take the server down.
  */
 function logStrayRejections(logger: Logger): void {
   const repeats = new RepeatLimiter();

@@ -81,7 +81,7 @@ export class Authenticator {
 }
 
 /**
- * The name that failed logins are counted under: the normalized username when it is valid, so
+ * Returns the name that failed logins are counted under: the normalized username when it is valid, so
  * that "Alice" and "alice" share a counter, else the trimmed, lower-cased input as typed.
  */
 export function throttleKeyFor(username: unknown): string {

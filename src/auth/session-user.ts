@@ -1,7 +1,7 @@
 import type { User } from '../users/user';
 
 /**
- * What a logged-in session knows about its user. It is stored in the session at login, so that
+ * The user as a logged-in session stores it. It is stored in the session at login, so that
  * a page view needs no read of the user document; disabling, deleting or changing the password
  * of an account deletes its sessions instead.
  */

@@ -17,7 +17,7 @@ export interface Config {
   /** Keys that sign the session cookie, newest first; undefined means "generate in development". */
   sessionKeys: string[] | undefined;
   bcryptCost: number;
-  /** The longest a request waits for one Firestore call before it answers 503. */
+  /** The longest a request waits for one Firestore call before it responds with 503. */
   firestoreDeadlineMs: number;
   /** Trust X-Forwarded-Proto and X-Forwarded-For from a TLS-terminating proxy in front. */
   trustProxy: boolean;

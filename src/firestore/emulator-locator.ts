@@ -22,7 +22,7 @@ const FIREBASE_CACHE = path.join(os.homedir(), '.cache', 'firebase', 'emulators'
 /**
  * Finds the Cloud Firestore emulator jar: FIRESTORE_EMULATOR_JAR first, then the Google Cloud SDK
  * (common roots and the one `gcloud info` reports), then firebase-tools' download cache.
- * Throws a ConfigError that says how to install the emulator when none is found.
+ * Throws a ConfigError that explains how to install the emulator when none is found.
  */
 export async function locateEmulatorJar(env = process.env): Promise<string> {
   const searched: string[] = [];

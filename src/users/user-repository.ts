@@ -1,14 +1,11 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { BaseFirestoreRepository, CustomRepository, initialize } from 'fireorm';
 import { FirestoreDeadline } from '../firestore/deadline';
+import { GrpcStatus, hasGrpcCode } from '../firestore/grpc-status';
 import type { FirestoreOperationCounter } from '../firestore/operation-counter';
 import { User, type UserStatus } from './user';
 import { UserNotFoundError, UsernameTakenError } from './user-errors';
 import { parseUsername } from './username';
-
-// gRPC status codes that the Firestore client puts on its errors.
-const GRPC_ALREADY_EXISTS = 6;
-const GRPC_NOT_FOUND = 5;
 
 /**
  * The only code that reads or writes user documents. Every method that takes a username
@@ -49,7 +46,7 @@ export class UserRepository extends BaseFirestoreRepository<User> {
       await this.deadline.run('create user', () => this.firestoreColRef.doc(id).create(data));
       this.operations?.countWrites();
     } catch (error) {
-      throw hasGrpcCode(error, GRPC_ALREADY_EXISTS) ? new UsernameTakenError(display) : error;
+      throw hasGrpcCode(error, GrpcStatus.ALREADY_EXISTS) ? new UsernameTakenError(display) : error;
     }
 
     return user;
@@ -93,7 +90,7 @@ export class UserRepository extends BaseFirestoreRepository<User> {
    *
    * Why this closes the race with a password change: the change writes the hash and then deletes
    * the user's sessions. The login creates its session before this check. Either the deletion
-   * sees that session, or this check sees the new hash.
+   * finds that session, or this check reads the new hash.
    */
   async recordLogin(userId: string, verifiedPasswordHash: string, at = new Date()): Promise<boolean> {
     const reference = this.firestoreColRef.doc(userId);
@@ -122,7 +119,7 @@ export class UserRepository extends BaseFirestoreRepository<User> {
       await this.deadline.run('delete user', () => this.firestoreColRef.doc(id).delete({ exists: true }));
       this.operations?.countWrites();
     } catch (error) {
-      throw hasGrpcCode(error, GRPC_NOT_FOUND) ? new UserNotFoundError(username) : error;
+      throw hasGrpcCode(error, GrpcStatus.NOT_FOUND) ? new UserNotFoundError(username) : error;
     }
   }
 
@@ -149,7 +146,7 @@ export class UserRepository extends BaseFirestoreRepository<User> {
       await this.deadline.run('update user', () => this.firestoreColRef.doc(id).update(fields));
       this.operations?.countWrites();
     } catch (error) {
-      throw hasGrpcCode(error, GRPC_NOT_FOUND) ? new UserNotFoundError(username) : error;
+      throw hasGrpcCode(error, GrpcStatus.NOT_FOUND) ? new UserNotFoundError(username) : error;
     }
   }
 
@@ -182,8 +179,4 @@ function compareIds(a: User, b: User): number {
     return 0;
   }
   return a.id < b.id ? -1 : 1;
-}
-
-function hasGrpcCode(error: unknown, code: number): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }

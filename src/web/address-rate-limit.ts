@@ -14,7 +14,7 @@ interface Window {
 }
 
 /**
- * Limits login attempts per client address and minute, answering 429 past the limit. It counts
+ * Limits login attempts per client address and minute, responding 429 past the limit. It counts
  * in this process's memory, so with N instances an address can make up to N times the limit;
  * the per-username throttle in Firestore is the defence that holds across instances.
  */

@@ -150,8 +150,8 @@ async function startSession(
   const loggedInAt = new Date();
 
   // The session is filled in before it moves to a new token, so that one write creates it
-  // complete; passport's own login would save it twice. "passport.user" is where passport's
-  // session strategy looks for the user.
+  // complete (passport's own login saves it twice). Passport's session strategy reads the user
+  // from "passport.user".
   ctx.session = {
     passport: { user: serializeSessionUser(toSessionUser(user, loggedInAt)) },
     [REMEMBER_SESSION_KEY]: remember,
