@@ -16,6 +16,7 @@ import { locateEmulatorJar } from '../src/firestore/emulator-locator';
 import { findFreePort } from '../src/firestore/free-port';
 import { createFirestoreReadinessCheck } from '../src/firestore/readiness';
 import { createServices } from '../src/services';
+import { DEFAULT_FEED_OPTIONS } from '../src/sessions/session-change-feed';
 import { configureConnections, LISTEN_BACKLOG } from '../src/web/http-server';
 import type { LoadClientOptions, LoadClientReport } from './load-clients';
 
@@ -49,11 +50,12 @@ async function main(): Promise<number> {
   const firestore = createFirestoreClient({ kind: 'emulator', host: emulator.hostAndPort, projectId: PROJECT_ID });
 
   try {
-    const services = createServices(firestore, LOAD_SECURITY_POLICY);
+    const services = createServices(firestore, LOAD_SECURITY_POLICY, { sessionCache: DEFAULT_FEED_OPTIONS });
     const usernames = await createUsers(services.users, LOGIN_USERS);
     const server = await listen(services, firestore);
     const report = await driveLoad(server, usernames);
     server.close();
+    services.sessionChanges.stop();
     return printReport(report);
   } finally {
     await firestore.terminate();
@@ -103,6 +105,7 @@ async function listen(services: ReturnType<typeof createServices>, firestore: Re
     sessionKeys: [randomBytes(32).toString('hex')],
     bcryptCost: BCRYPT_COST,
     isProduction: false,
+    loginGate: process.env.LOGIN_CONCURRENCY ? { concurrent: Number(process.env.LOGIN_CONCURRENCY) } : {},
   });
   const server = createServer(app.callback());
   configureConnections(server);

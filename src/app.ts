@@ -8,10 +8,12 @@ import { Authenticator } from './auth/authenticator';
 import { createPassport } from './auth/passport';
 import { PUBLIC_DIR, TEMPLATES_DIR } from './paths';
 import { DummyHash } from './auth/passwords';
+import { defaultLoginConcurrency } from './config/config';
 import type { SecurityPolicy } from './config/security-policy';
 import type { Services } from './services';
 import { FirestoreSessionStore } from './sessions/session-store';
 import { loginAttemptsPerAddress } from './web/address-rate-limit';
+import { LoginGate, throughLoginGate, type LoginGateLimits } from './web/login-gate';
 import { requireFormEncoding } from './web/forms';
 import { csrfProtection } from './web/csrf';
 import { renderErrors, renderNotFound } from './web/error-pages';
@@ -34,6 +36,15 @@ export const SESSION_COOKIE_NAME = 'sid';
 // Login forms are a few hundred bytes; anything much larger is not a form of ours.
 const FORM_BODY_LIMIT = '16kb';
 
+const DEFAULT_LOGIN_GATE_LIMITS: LoginGateLimits = {
+  concurrent: defaultLoginConcurrency(),
+  // Waiting logins cost a few hundred bytes each; past this many, new ones get 503 at once.
+  maxWaiting: 10_000,
+  // Within the minute that most proxies allow a request.
+  maxWaitMs: 30_000,
+};
+const LOGIN_RETRY_AFTER_SECONDS = 5;
+
 export interface AppOptions {
   services: Services;
   security: SecurityPolicy;
@@ -42,6 +53,8 @@ export interface AppOptions {
   sessionKeys: string[];
   bcryptCost: number;
   isProduction: boolean;
+  /** How many logins run at once and how many may wait (see LoginGate); defaults suit most. */
+  loginGate?: Partial<LoginGateLimits>;
   /** Trust X-Forwarded-* headers, as behind a TLS-terminating proxy or load balancer. */
   trustProxy?: boolean;
 }
@@ -97,6 +110,7 @@ export function createApp(options: AppOptions): Koa {
       users: services.users,
       rememberMeLifetimeMs: security.session.rememberMeLifetimeMs,
       attemptLimiter: loginAttemptsPerAddress(security.loginAttemptsPerAddressPerMinute),
+      gate: throughLoginGate(new LoginGate({ ...DEFAULT_LOGIN_GATE_LIMITS, ...options.loginGate }), LOGIN_RETRY_AFTER_SECONDS),
     }).routes(),
   );
   app.use(logoutRoutes().routes());

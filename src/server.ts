@@ -13,7 +13,8 @@ import { createFirestoreReadinessCheck } from './firestore/readiness';
 import { createLogger } from './log/logger';
 import { configureConnections, LISTEN_BACKLOG } from './web/http-server';
 import { RepeatLimiter } from './log/repeat-limiter';
-import { createServices } from './services';
+import { createServices, type Services } from './services';
+import { DEFAULT_FEED_OPTIONS } from './sessions/session-change-feed';
 import type { UserRepository } from './users/user-repository';
 
 // In-flight requests get this long to finish after SIGTERM before their connections are cut.
@@ -34,7 +35,11 @@ async function main(): Promise<void> {
 
 async function serve(config: Config, connection: FirestoreConnection, logger: Logger): Promise<void> {
   const deadline = new FirestoreDeadline(config.firestoreDeadlineMs);
-  const services = createServices(connection.firestore, config.security, logger, deadline);
+  const services = createServices(connection.firestore, config.security, {
+    logger,
+    deadline,
+    sessionCache: config.sessionCache && DEFAULT_FEED_OPTIONS,
+  });
 
   const app = createApp({
     services,
@@ -45,13 +50,14 @@ async function serve(config: Config, connection: FirestoreConnection, logger: Lo
     bcryptCost: config.bcryptCost,
     isProduction: config.isProduction,
     trustProxy: config.trustProxy,
+    loginGate: { concurrent: config.loginConcurrency },
   });
 
   const server = await listen(app.callback(), config);
   const { port } = server.address() as AddressInfo;
   logger.info({ url: `http://${displayHost(config.host)}:${port}` }, 'server listening');
 
-  stopOnSignals(server, connection, logger);
+  stopOnSignals(server, connection, services, logger);
   logStrayRejections(logger);
   await logFirstUserHint(services.users, logger);
 }
@@ -118,7 +124,7 @@ async function logFirstUserHint(users: UserRepository, logger: Logger): Promise<
 }
 
 /** Stops accepting connections, lets in-flight requests finish, then closes Firestore. */
-function stopOnSignals(server: Server, connection: FirestoreConnection, logger: Logger): void {
+function stopOnSignals(server: Server, connection: FirestoreConnection, services: Services, logger: Logger): void {
   let stopping = false;
 
   const stop = async (signal: NodeJS.Signals) => {
@@ -129,6 +135,7 @@ function stopOnSignals(server: Server, connection: FirestoreConnection, logger: 
     logger.info({ signal }, 'shutting down');
 
     await closeServer(server);
+    services.sessionChanges.stop();
     await closeFirestoreWithin(connection, SHUTDOWN_GRACE_MS, logger);
     logger.info('shutdown complete');
     process.exit(0);

@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
   const connection = await connectFirestore(config, logger, 'cli');
 
   try {
-    await command.run({ services: createServices(connection.firestore, config.security, logger), passwordHash });
+    await command.run({ services: createServices(connection.firestore, config.security, { logger }), passwordHash });
     return 0;
   } finally {
     await connection.close();

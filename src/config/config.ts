@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { DEFAULT_FIRESTORE_DEADLINE_MS } from '../firestore/deadline';
 import { ConfigError } from './config-error';
 import { parseBooleanVariable, parseIntegerVariable, type Env } from './env-parsing';
@@ -21,6 +22,10 @@ export interface Config {
   firestoreDeadlineMs: number;
   /** Trust X-Forwarded-Proto and X-Forwarded-For from a TLS-terminating proxy in front. */
   trustProxy: boolean;
+  /** Serve logged-in sessions from memory, kept current across instances by a Firestore listener. */
+  sessionCache: boolean;
+  /** Logins processed at once; more wait in line. */
+  loginConcurrency: number;
   logLevel: string;
   security: SecurityPolicy;
   /** Folder for local state in development: emulator data and generated session keys. */
@@ -56,10 +61,17 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     firestoreDeadlineMs: parseIntegerVariable(env, 'FIRESTORE_DEADLINE_MS', DEFAULT_FIRESTORE_DEADLINE_MS, 100, 60_000),
     trustProxy: parseBooleanVariable(env, 'TRUST_PROXY', false),
+    sessionCache: parseBooleanVariable(env, 'SESSION_CACHE', true),
+    loginConcurrency: parseIntegerVariable(env, 'LOGIN_CONCURRENCY', defaultLoginConcurrency(), 1, 1000),
     logLevel: parseLogLevel(env),
     security: loadSecurityPolicy(env),
     dataDir: env.DATA_DIR?.trim() || '.data',
   };
+}
+
+/** Enough logins at once to keep every core hashing, while one waits on Firestore. */
+export function defaultLoginConcurrency(): number {
+  return availableParallelism() * 2;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Timestamp, type DocumentReference, type Firestore } from '@google-cloud/firestore';
+import { Timestamp, type DocumentReference, type Firestore, type WriteBatch } from '@google-cloud/firestore';
 import type { Context } from 'koa';
 import { FirestoreDeadline } from '../firestore/deadline';
 import { GrpcStatus, hasGrpcCode } from '../firestore/grpc-status';
 import type { FirestoreOperationCounter } from '../firestore/operation-counter';
+import { SessionCache } from './session-cache';
+import type { SessionChangeFeed } from './session-change-feed';
 
 export const SESSIONS_COLLECTION = 'sessions';
 
@@ -26,6 +28,22 @@ export interface SessionPolicy {
 export interface SessionClient {
   userAgent: string;
   clientIp: string;
+}
+
+export interface SessionStoreOptions {
+  counter?: FirestoreOperationCounter;
+  deadline?: FirestoreDeadline;
+  /**
+   * The feed that announces changes to logged-in sessions to every instance. Processes that change
+   * sessions must announce, whether or not they cache, or other instances' caches go stale.
+   */
+  changes?: SessionChangeFeed;
+  /**
+   * Whether to serve logged-in sessions from memory while the change feed is current; the feed
+   * must have been started. Without it, every request reads its session from Firestore.
+   */
+  cache?: boolean;
+  now?: () => number;
 }
 
 /** A session document. Its id is the SHA-256 of the cookie's token; the token is never stored. */
@@ -68,13 +86,23 @@ type ContextWithSession = Context & { [LOADED_SESSION]?: LoadedSession };
  * usable cookies. Expiry is checked here on every read.
  */
 export class FirestoreSessionStore {
+  private readonly counter?: FirestoreOperationCounter;
+  private readonly deadline: FirestoreDeadline;
+  private readonly changes?: SessionChangeFeed;
+  private readonly cache?: SessionCache<SessionDocument>;
+  private readonly now: () => number;
+
   constructor(
     private readonly firestore: Firestore,
     private readonly policy: SessionPolicy,
-    private readonly counter?: FirestoreOperationCounter,
-    private readonly deadline = new FirestoreDeadline(),
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: SessionStoreOptions = {},
+  ) {
+    this.counter = options.counter;
+    this.deadline = options.deadline ?? new FirestoreDeadline();
+    this.changes = options.changes;
+    this.cache = options.cache && options.changes ? new SessionCache<SessionDocument>(options.changes) : undefined;
+    this.now = options.now ?? Date.now;
+  }
 
   /** Generates a new session token for the cookie. */
   static generateToken(): string {
@@ -84,20 +112,39 @@ export class FirestoreSessionStore {
   async get(token: string, _maxAge: unknown, options: StoreCallOptions): Promise<SessionData | null> {
     const ctx = contextOf(options);
     const reference = this.documentFor(token);
-    const snapshot = await this.deadline.run('read session', () => reference.get());
-    this.counter?.countReads();
-
-    const record = snapshot.exists ? (snapshot.data() as SessionDocument) : undefined;
-    if (!record || this.now() >= record.expiresAt.toMillis()) {
+    let record = this.cache?.lookup(reference.id);
+    // A cached copy may carry an expiry that another instance has since moved forward.
+    if (!record || this.hasExpired(record)) {
+      record = await this.read(reference);
+    }
+    if (!record || this.hasExpired(record)) {
       return null;
     }
 
     if (!(await this.refreshActivityIfDue(reference, record))) {
+      this.cache?.forget(reference.id);
       return null;
     }
 
     (ctx as ContextWithSession)[LOADED_SESSION] = { token, record };
     return record.data as SessionData;
+  }
+
+  private hasExpired(record: SessionDocument): boolean {
+    return this.now() >= record.expiresAt.toMillis();
+  }
+
+  private async read(reference: DocumentReference): Promise<SessionDocument | undefined> {
+    const readStartedAt = this.cache?.beginRead() ?? 0;
+    const snapshot = await this.deadline.run('read session', () => reference.get());
+    this.counter?.countReads();
+    if (!snapshot.exists) {
+      return undefined;
+    }
+
+    const record = snapshot.data() as SessionDocument;
+    this.cache?.remember(reference.id, record, readStartedAt);
+    return record;
   }
 
   /**
@@ -116,13 +163,26 @@ export class FirestoreSessionStore {
     }
 
     if (existing) {
-      await this.updateUnlessRevoked(reference, record, ctx);
+      await this.updateUnlessRevoked(reference, record, existing.userId ?? record.userId, ctx);
     } else {
-      await this.deadline.run('create session', () => reference.create(record));
+      await this.create(reference, record);
     }
 
-    this.counter?.countWrites();
+    this.cache?.update(reference.id, record);
     (ctx as ContextWithSession)[LOADED_SESSION] = { token, record };
+  }
+
+  private async create(reference: DocumentReference, record: SessionDocument): Promise<void> {
+    try {
+      await this.deadline.run('create session', () => reference.create(record));
+    } catch (error) {
+      // The client retries a commit whose response was lost. With a 256-bit random token, an
+      // existing document can only be this very write, applied by the first attempt.
+      if (!hasGrpcCode(error, GrpcStatus.ALREADY_EXISTS)) {
+        throw error;
+      }
+    }
+    this.counter?.countWrites();
   }
 
   private buildRecord(data: SessionData, createdAt: Timestamp | undefined, ctx: Context): SessionDocument {
@@ -141,13 +201,18 @@ export class FirestoreSessionStore {
     };
   }
 
+  /**
+   * Updates a session, announcing the change when the session is or was logged in, since only
+   * those are cached. If the session was revoked meanwhile, it stays deleted.
+   */
   private async updateUnlessRevoked(
     reference: DocumentReference,
     record: SessionDocument,
+    userId: string | null,
     ctx: Context,
   ): Promise<void> {
     try {
-      await this.deadline.run('update session', () => reference.update({ ...record }));
+      await this.writeAndAnnounce('update session', userId, reference.id, (batch) => batch.update(reference, { ...record }));
     } catch (error) {
       if (!hasGrpcCode(error, GrpcStatus.NOT_FOUND)) {
         throw error;
@@ -156,9 +221,32 @@ export class FirestoreSessionStore {
     }
   }
 
-  async destroy(token: string): Promise<void> {
-    await this.deadline.run('delete session', () => this.documentFor(token).delete());
-    this.counter?.countWrites();
+  async destroy(token: string, options: StoreCallOptions = {}): Promise<void> {
+    const reference = this.documentFor(token);
+    const loaded = options.ctx && (options.ctx as ContextWithSession)[LOADED_SESSION];
+    // An anonymous session read in this request is in no cache; any other one may be.
+    const userId = loaded?.token === token ? loaded.record.userId : 'unknown';
+
+    await this.writeAndAnnounce('delete session', userId, reference.id, (batch) => batch.delete(reference));
+    this.cache?.forget(reference.id);
+  }
+
+  /** Commits one session write, with an announcement of it in the same batch when it is needed. */
+  private async writeAndAnnounce(
+    operation: string,
+    userId: string | null,
+    sessionId: string,
+    write: (batch: WriteBatch) => void,
+  ): Promise<void> {
+    const batch = this.firestore.batch();
+    write(batch);
+    const announced = this.changes !== undefined && userId !== null;
+    if (announced) {
+      this.changes?.announce(batch, { sessionIds: [sessionId] });
+    }
+
+    await this.deadline.run(operation, () => batch.commit());
+    this.counter?.countWrites(announced ? 2 : 1);
   }
 
   /** Deletes every session of the user, on every instance at once. Returns how many ended. */
@@ -169,8 +257,10 @@ export class FirestoreSessionStore {
 
     const batch = this.firestore.batch();
     snapshot.docs.forEach((document) => batch.delete(document.ref));
+    this.changes?.announce(batch, { sessionIds: [], userId });
     await this.deadline.run('delete sessions of a user', () => batch.commit());
-    this.counter?.countWrites(snapshot.size);
+    this.cache?.forgetUser(userId);
+    this.counter?.countWrites(snapshot.size + (this.changes ? 1 : 0));
 
     return snapshot.size;
   }

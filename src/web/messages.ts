@@ -5,6 +5,7 @@ export const MESSAGES = {
     `Too many failed login attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
   loginIncorrect: 'Login or password is incorrect',
   accountInactive: 'This account is not active',
+  loginBusy: 'Many people are logging in right now. Wait a few seconds and try again.',
   tooManyRequests: 'Too many login attempts from your network. Wait a minute and try again.',
   malformedForm: 'The form was not sent in the expected format. Reload the page and try again.',
   loginRequired: 'Please log in to access this page.',

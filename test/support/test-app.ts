@@ -13,6 +13,7 @@ import { createFirestoreReadinessCheck } from '../../src/firestore/readiness';
 import type { UserStatus } from '../../src/users/user';
 import { DEFAULT_SECURITY_POLICY, type SecurityPolicy } from '../../src/config/security-policy';
 import { createServices, type Services } from '../../src/services';
+import type { SessionChangeFeedOptions } from '../../src/sessions/session-change-feed';
 import type { AccountService } from '../../src/users/account-service';
 import type { UserRepository } from '../../src/users/user-repository';
 
@@ -65,6 +66,8 @@ export interface TestAppOptions extends Partial<AppOptions> {
   deadline?: FirestoreDeadline;
   /** A client for another emulator than the shared test one. */
   firestore?: Firestore;
+  /** Serve logged-in sessions from memory; off unless a test turns it on. */
+  sessionCache?: SessionChangeFeedOptions;
 }
 
 /** Starts the real app on a loopback port against a fresh emulator project. */
@@ -72,7 +75,7 @@ export async function startTestApp(overrides: TestAppOptions = {}): Promise<Test
   const firestore = overrides.firestore ?? newFirestore();
   const security = overrides.security ?? TEST_SECURITY_POLICY;
   const logger = overrides.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const services = createServices(firestore, security, logger, overrides.deadline);
+  const services = createServices(firestore, security, { logger, deadline: overrides.deadline, sessionCache: overrides.sessionCache });
   if (overrides.users) {
     services.users = overrides.users;
   }
@@ -106,6 +109,7 @@ export async function startTestApp(overrides: TestAppOptions = {}): Promise<Test
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      services.sessionChanges.stop();
       await firestore.terminate();
     },
   };

@@ -29,6 +29,8 @@ export interface LoginRoutesOptions {
   rememberMeLifetimeMs: number;
   /** Runs before each login attempt, e.g. a rate limit per client address. */
   attemptLimiter: (ctx: Context, next: Next) => Promise<void>;
+  /** Runs each login in turn with the others; see LoginGate. */
+  gate: (ctx: Context, next: Next) => Promise<void>;
 }
 
 /** GET and POST /login. */
@@ -36,7 +38,7 @@ export function loginRoutes(options: LoginRoutesOptions): Router {
   const router = new Router();
 
   router.get('/login', showLoginForm);
-  router.post('/login', options.attemptLimiter, (ctx) => handleLogin(ctx, options));
+  router.post('/login', options.attemptLimiter, options.gate, (ctx) => handleLogin(ctx, options));
 
   return router;
 }
