@@ -103,6 +103,7 @@ async function listen(services: ReturnType<typeof createServices>, firestore: Re
     sessionKeys: [randomBytes(32).toString('hex')],
     bcryptCost: BCRYPT_COST,
     isProduction: false,
+    signupEnabled: false,
   });
   const server = createServer(app.callback());
   configureConnections(server);

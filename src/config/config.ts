@@ -22,6 +22,8 @@ export interface Config {
   /** Trust X-Forwarded-Proto and X-Forwarded-For from a TLS-terminating proxy in front. */
   trustProxy: boolean;
   logLevel: string;
+  /** Whether GET and POST /signup exist: on by default in development, off in production. */
+  signupEnabled: boolean;
   security: SecurityPolicy;
   /** Folder for local state in development: emulator data and generated session keys. */
   dataDir: string;
@@ -57,6 +59,7 @@ export function loadConfig(env: Env = process.env): Config {
     firestoreDeadlineMs: parseIntegerVariable(env, 'FIRESTORE_DEADLINE_MS', DEFAULT_FIRESTORE_DEADLINE_MS, 100, 60_000),
     trustProxy: parseBooleanVariable(env, 'TRUST_PROXY', false),
     logLevel: parseLogLevel(env),
+    signupEnabled: parseBooleanVariable(env, 'SIGNUP_ENABLED', !isProduction),
     security: loadSecurityPolicy(env),
     dataDir: env.DATA_DIR?.trim() || '.data',
   };
