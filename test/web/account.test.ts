@@ -3,9 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { Timestamp } from '@google-cloud/firestore';
 import request from 'supertest';
 import { SESSIONS_COLLECTION, hashToken } from '../../src/sessions/session-store';
-import { logIn } from '../support/forms';
+import { logInClient, type LoggedInClient } from '../support/logged-in';
 import { definitionForTerm, formsIn, timeForTerm } from '../support/pages';
-import { sessionTokenFrom } from '../support/session-cookies';
 import { addUser, startTestApp, type TestApp } from '../support/test-app';
 
 const PASSWORD = 'correct horse battery';
@@ -14,15 +13,8 @@ const SAFARI_ON_IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
   'Version/17.5 Mobile/15E148 Safari/604.1';
 
-type Agent = ReturnType<typeof request.agent>;
-
-/** Logs in with a browser's User-Agent and returns the agent and its session token. */
-async function logInAs(app: TestApp, username: string, userAgent: string): Promise<{ agent: Agent; token: string }> {
-  const agent = request.agent(app.server).set('User-Agent', userAgent);
-  const response = await logIn(agent, { username, password: PASSWORD });
-  const token = sessionTokenFrom(response);
-  assert.ok(token, 'the login set no session cookie');
-  return { agent, token };
+function logInAs(app: TestApp, username: string, userAgent: string): Promise<LoggedInClient> {
+  return logInClient(app, username, PASSWORD, userAgent);
 }
 
 /** Returns the markup of each entry of the session list. */
@@ -49,8 +41,8 @@ describe('GET /account', () => {
   });
 
   describe('when logged in', () => {
-    let current: { agent: Agent; token: string };
-    let other: { agent: Agent; token: string };
+    let current: LoggedInClient;
+    let other: LoggedInClient;
     let page: request.Response;
     before(async () => {
       other = await logInAs(app, 'alice', SAFARI_ON_IPHONE);

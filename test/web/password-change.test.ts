@@ -5,6 +5,7 @@ import { verifyPassword } from '../../src/auth/passwords';
 import { FirestoreDeadline } from '../../src/firestore/deadline';
 import { MESSAGES } from '../../src/web/messages';
 import { fetchCsrfToken, flashesIn, logIn, submitForm } from '../support/forms';
+import { logInClient, type LoggedInClient } from '../support/logged-in';
 import { itMarksTheInvalidField } from '../support/field-errors';
 import { fieldErrorFor } from '../support/pages';
 import { ageLastPasswordEntry, sessionDocumentFor, sessionTokenFrom } from '../support/session-cookies';
@@ -16,17 +17,10 @@ const FRESH_LOGIN_MS = TEST_SECURITY_POLICY.freshLoginMs;
 
 type Agent = ReturnType<typeof request.agent>;
 
-interface LoggedIn {
-  agent: Agent;
-  token: string;
-}
+type LoggedIn = LoggedInClient;
 
-async function logInAs(app: TestApp, username: string, password = PASSWORD): Promise<LoggedIn> {
-  const agent = request.agent(app.server);
-  const response = await logIn(agent, { username, password });
-  const token = sessionTokenFrom(response);
-  assert.ok(token, `the login of ${username} set no session cookie`);
-  return { agent, token };
+function logInAs(app: TestApp, username: string): Promise<LoggedIn> {
+  return logInClient(app, username, PASSWORD);
 }
 
 function changePassword(agent: Agent, fields: Record<string, string>) {
