@@ -106,6 +106,7 @@ async function listen(services: ReturnType<typeof createServices>, firestore: Re
     bcryptCost: BCRYPT_COST,
     isProduction: false,
     loginGate: process.env.LOGIN_CONCURRENCY ? { concurrent: Number(process.env.LOGIN_CONCURRENCY) } : {},
+    signupEnabled: false,
   });
   const server = createServer(app.callback());
   configureConnections(server);

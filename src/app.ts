@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import bodyParser from '@koa/bodyparser';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import Router from 'koa-router';
 import session from 'koa-session';
 import type { Logger } from 'pino';
@@ -12,7 +12,7 @@ import { defaultLoginConcurrency } from './config/config';
 import type { SecurityPolicy } from './config/security-policy';
 import type { Services } from './services';
 import { FirestoreSessionStore } from './sessions/session-store';
-import { loginAttemptsPerAddress } from './web/address-rate-limit';
+import { loginAttemptsPerAddress, signupAttemptsPerAddress } from './web/address-rate-limit';
 import { LoginGate, throughLoginGate, type LoginGateLimits } from './web/login-gate';
 import { requireFormEncoding } from './web/forms';
 import { csrfProtection } from './web/csrf';
@@ -23,11 +23,14 @@ import './web/koa-context';
 import { createTemplateEnvironment, templateRendering } from './web/render';
 import { requestContext } from './web/request-context';
 import { requireLogin } from './web/require-login';
+import { accountRoutes } from './web/routes/account';
+import { confirmPasswordRoutes } from './web/routes/confirm-password';
 import { dashboardRoutes } from './web/routes/dashboard';
 import { healthRoutes, type ReadinessCheck } from './web/routes/health';
 import { homeRoutes } from './web/routes/home';
 import { loginRoutes } from './web/routes/login';
 import { logoutRoutes } from './web/routes/logout';
+import { signupRoutes } from './web/routes/signup';
 import { securityHeaders } from './web/security-headers';
 import { staticFiles } from './web/static-files';
 
@@ -53,8 +56,10 @@ export interface AppOptions {
   sessionKeys: string[];
   bcryptCost: number;
   isProduction: boolean;
-  /** How many logins run at once and how many may wait (see LoginGate); defaults suit most. */
+  /** How many password checks run at once and how many may wait (see LoginGate). */
   loginGate?: Partial<LoginGateLimits>;
+  /** Whether visitors may create accounts at /signup; when false, /signup is a 404. */
+  signupEnabled: boolean;
   /** Trust X-Forwarded-* headers, as behind a TLS-terminating proxy or load balancer. */
   trustProxy?: boolean;
 }
@@ -68,13 +73,23 @@ export function createApp(options: AppOptions): Koa {
   // Entries before it come from the client and can be forged.
   const app = new Koa({ keys: options.sessionKeys, proxy: options.trustProxy ?? false, maxIpsCount: 1 });
   const { services, security } = options;
-  const passport = createPassport(
-    new Authenticator({
-      users: services.users,
-      throttle: services.throttle,
-      dummyHash: new DummyHash(options.bcryptCost),
-      bcryptCost: options.bcryptCost,
-    }),
+  const authenticator = new Authenticator({
+    users: services.users,
+    throttle: services.throttle,
+    dummyHash: new DummyHash(options.bcryptCost),
+    bcryptCost: options.bcryptCost,
+  });
+  const passport = createPassport(authenticator);
+  // Every form that checks or hashes a password waits in one line for a turn, so that bcrypt
+  // and the Firestore calls around it cannot crowd out page views.
+  const passwordTurn = throughLoginGate(
+    new LoginGate({ ...DEFAULT_LOGIN_GATE_LIMITS, ...options.loginGate }),
+    LOGIN_RETRY_AFTER_SECONDS,
+  );
+  // One counter for every form that checks a password: login, confirmation, password change.
+  const passwordAttemptLimiter = inSequence(
+    loginAttemptsPerAddress(security.loginAttemptsPerAddressPerMinute),
+    passwordTurn,
   );
 
   app.use(requestContext(options.logger));
@@ -109,22 +124,54 @@ export function createApp(options: AppOptions): Koa {
       passport,
       users: services.users,
       rememberMeLifetimeMs: security.session.rememberMeLifetimeMs,
-      attemptLimiter: loginAttemptsPerAddress(security.loginAttemptsPerAddressPerMinute),
-      gate: throughLoginGate(new LoginGate({ ...DEFAULT_LOGIN_GATE_LIMITS, ...options.loginGate }), LOGIN_RETRY_AFTER_SECONDS),
+      attemptLimiter: passwordAttemptLimiter,
+      signupEnabled: options.signupEnabled,
     }).routes(),
   );
+  if (options.signupEnabled) {
+    app.use(
+      signupRoutes({
+        users: services.users,
+        rememberMeLifetimeMs: security.session.rememberMeLifetimeMs,
+        bcryptCost: options.bcryptCost,
+        passwordMinLength: security.passwordMinLength,
+        attemptLimiter: inSequence(signupAttemptsPerAddress(security.signupAttemptsPerAddressPerMinute), passwordTurn),
+      }).routes(),
+    );
+  }
   app.use(logoutRoutes().routes());
 
-  app.use(protectedRoutes().routes());
+  app.use(protectedRoutes(options, authenticator, passwordAttemptLimiter).routes());
 
   return app;
 }
 
+/** Runs two middleware functions one after the other, as one. */
+function inSequence(first: Middleware, second: Middleware): Middleware {
+  return (ctx, next) => first(ctx, () => second(ctx, next));
+}
+
 /** Routes that need a logged-in user; the gate runs only for requests that match one of them. */
-function protectedRoutes(): Router {
+function protectedRoutes(options: AppOptions, authenticator: Authenticator, attemptLimiter: Middleware): Router {
+  const { services, security } = options;
   const router = new Router();
+
   router.use(requireLogin);
   router.use(dashboardRoutes().routes());
+  router.use(confirmPasswordRoutes({ authenticator, attemptLimiter }).routes());
+  router.use(
+    accountRoutes({
+      users: services.users,
+      sessions: services.sessions,
+      accounts: services.accounts,
+      authenticator,
+      bcryptCost: options.bcryptCost,
+      passwordMinLength: security.passwordMinLength,
+      freshLoginMs: security.freshLoginMs,
+      attemptLimiter,
+    }).routes(),
+  );
+
   return router;
 }
 

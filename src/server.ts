@@ -49,6 +49,7 @@ async function serve(config: Config, connection: FirestoreConnection, logger: Lo
     sessionKeys: config.sessionKeys ?? (await loadOrCreateDevSessionKeys(config.dataDir)),
     bcryptCost: config.bcryptCost,
     isProduction: config.isProduction,
+    signupEnabled: config.signupEnabled,
     trustProxy: config.trustProxy,
     loginGate: { concurrent: config.loginConcurrency },
   });

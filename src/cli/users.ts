@@ -8,6 +8,9 @@ import { connectFirestore } from '../firestore/connect';
 import { createLogger } from '../log/logger';
 import type { User } from '../users/user';
 import { createServices, type Services } from '../services';
+import { describeUserAgent } from '../sessions/user-agent';
+import type { SessionSummary } from '../sessions/session-store';
+import { UserNotFoundError } from '../users/user-errors';
 import { parseUsername } from '../users/username';
 import { PasswordInputError, readNewPassword } from './password-input';
 
@@ -22,6 +25,8 @@ Commands:
   disable NAME   block the user from logging in and end their sessions
   enable NAME    allow a disabled user to log in again
   delete NAME    remove the user and end their sessions
+  sessions NAME  list the user's active sessions: device, address, creation,
+                 last activity and expiry times
   revoke NAME    end every session of the user (log them out everywhere)
   unlock NAME    clear the failed-login counter that delays this username
   list           show every user with status, creation and last login time
@@ -29,7 +34,7 @@ Commands:
 Exits 0 on success, 1 with a message on standard error otherwise.
 `;
 
-const COMMANDS_WITH_NAME = ['add', 'passwd', 'disable', 'enable', 'delete', 'revoke', 'unlock'] as const;
+const COMMANDS_WITH_NAME = ['add', 'passwd', 'disable', 'enable', 'delete', 'sessions', 'revoke', 'unlock'] as const;
 type CommandWithName = (typeof COMMANDS_WITH_NAME)[number];
 
 interface CliContext {
@@ -126,6 +131,8 @@ async function runNamedCommand(command: CommandWithName, name: string, context: 
       const ended = await accounts.delete(name);
       return report(`Deleted "${name}" and ended ${describeCount(ended, 'session')}.`);
     }
+    case 'sessions':
+      return listSessions(name, context);
     case 'revoke': {
       const ended = await accounts.revokeSessions(name);
       return report(`Ended ${describeCount(ended, 'session')} of "${name}".`);
@@ -169,6 +176,31 @@ function formatUserRow(user: User): string[] {
     user.status,
     user.createdAt.toISOString(),
     user.lastLoginAt ? user.lastLoginAt.toISOString() : 'never',
+  ];
+}
+
+async function listSessions(name: string, { services }: CliContext): Promise<void> {
+  const user = await services.users.findByUsername(name);
+  if (!user) {
+    throw new UserNotFoundError(name);
+  }
+
+  const sessions = await services.sessions.listForUser(user.id);
+  if (sessions.length === 0) {
+    return report(`No active sessions for "${user.username}".`);
+  }
+
+  const header = ['DEVICE', 'ADDRESS', 'CREATED', 'LAST ACTIVITY', 'EXPIRES'];
+  report(formatTable([header, ...sessions.map(formatSessionRow)]));
+}
+
+function formatSessionRow(session: SessionSummary): string[] {
+  return [
+    describeUserAgent(session.userAgent),
+    session.clientIp || 'unknown',
+    session.createdAt.toISOString(),
+    session.lastSeenAt.toISOString(),
+    session.expiresAt.toISOString(),
   ];
 }
 

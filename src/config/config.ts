@@ -27,6 +27,8 @@ export interface Config {
   /** Logins processed at once; more wait in line. */
   loginConcurrency: number;
   logLevel: string;
+  /** Whether GET and POST /signup exist: on by default in development, off in production. */
+  signupEnabled: boolean;
   security: SecurityPolicy;
   /** Folder for local state in development: emulator data and generated session keys. */
   dataDir: string;
@@ -64,6 +66,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionCache: parseBooleanVariable(env, 'SESSION_CACHE', true),
     loginConcurrency: parseIntegerVariable(env, 'LOGIN_CONCURRENCY', defaultLoginConcurrency(), 1, 1000),
     logLevel: parseLogLevel(env),
+    signupEnabled: parseBooleanVariable(env, 'SIGNUP_ENABLED', !isProduction),
     security: loadSecurityPolicy(env),
     dataDir: env.DATA_DIR?.trim() || '.data',
   };

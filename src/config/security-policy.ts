@@ -8,6 +8,13 @@ export interface SecurityPolicy {
   loginThrottle: LoginThrottlePolicy;
   /** Login attempts one client address may make per minute on one server instance. */
   loginAttemptsPerAddressPerMinute: number;
+  /** Sign-up attempts one client address may make per minute on one server instance. */
+  signupAttemptsPerAddressPerMinute: number;
+  /**
+   * How long after entering the password a user may change it or sign out other sessions
+   * without entering it again.
+   */
+  freshLoginMs: number;
 }
 
 export interface LoginThrottlePolicy {
@@ -36,6 +43,8 @@ export const DEFAULT_SECURITY_POLICY: SecurityPolicy = {
     maxDelayMs: 15 * MINUTE_MS,
   },
   loginAttemptsPerAddressPerMinute: 30,
+  signupAttemptsPerAddressPerMinute: 10,
+  freshLoginMs: 10 * MINUTE_MS,
 };
 
 /** Reads the thresholds that may be changed from the environment, within sensible bounds. */
@@ -63,6 +72,14 @@ export function loadSecurityPolicy(env: Env): SecurityPolicy {
       1,
       10_000,
     ),
+    signupAttemptsPerAddressPerMinute: parseIntegerVariable(
+      env,
+      'SIGNUP_ATTEMPTS_PER_ADDRESS_PER_MINUTE',
+      defaults.signupAttemptsPerAddressPerMinute,
+      1,
+      10_000,
+    ),
+    freshLoginMs: minutes(env, 'FRESH_LOGIN_MINUTES', defaults.freshLoginMs, 24 * 60),
   };
 }
 

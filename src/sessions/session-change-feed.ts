@@ -5,6 +5,7 @@ import {
   type DocumentSnapshot,
   type Firestore,
   type QuerySnapshot,
+  type Transaction,
   type WriteBatch,
 } from '@google-cloud/firestore';
 import type { Logger } from 'pino';
@@ -28,6 +29,9 @@ export interface SessionChange {
   /** A user all of whose sessions ended. */
   userId?: string;
 }
+
+/** A write batch or a transaction: anything that can add a document creation to a commit. */
+export type ChangeWriter = Pick<WriteBatch, 'create'> | Pick<Transaction, 'create'>;
 
 export interface SessionChangeFeedOptions {
   /** A cached session may be served only if every change older than this has been heard of. */
@@ -130,10 +134,13 @@ export class SessionChangeFeed {
     this.readsThisSecond += 1;
   }
 
-  /** Adds a change document to a batch, so the change and its announcement commit together. */
-  announce(batch: WriteBatch, change: SessionChange): void {
+  /**
+   * Adds a change document to a batch or transaction, so the change and its announcement commit
+   * together.
+   */
+  announce(writes: ChangeWriter, change: SessionChange): void {
     const document = this.firestore.collection(SESSION_CHANGES_COLLECTION).doc();
-    batch.create(document, {
+    writes.create(document, {
       channel: CHANGE_CHANNEL,
       at: FieldValue.serverTimestamp(),
       sessionIds: change.sessionIds,

@@ -1,11 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Timestamp, type DocumentReference, type Firestore, type WriteBatch } from '@google-cloud/firestore';
+import {
+  Timestamp,
+  type DocumentReference,
+  type Firestore,
+  type QueryDocumentSnapshot,
+  type WriteBatch,
+} from '@google-cloud/firestore';
 import type { Context } from 'koa';
 import { FirestoreDeadline } from '../firestore/deadline';
 import { GrpcStatus, hasGrpcCode } from '../firestore/grpc-status';
 import type { FirestoreOperationCounter } from '../firestore/operation-counter';
 import { SessionCache } from './session-cache';
-import type { SessionChangeFeed } from './session-change-feed';
+import type { SessionChange, SessionChangeFeed } from './session-change-feed';
 
 export const SESSIONS_COLLECTION = 'sessions';
 
@@ -58,6 +64,21 @@ interface SessionDocument {
   userAgent: string;
   clientIp: string;
 }
+
+/** One of a user's unexpired sessions, as the account page and the CLI list them. */
+export interface SessionSummary {
+  /** The document id: the SHA-256 of the token, which is safe to show and cannot be used as a cookie. */
+  id: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  userAgent: string;
+  clientIp: string;
+  remember: boolean;
+}
+
+// Session document ids are SHA-256 digests in hex; anything else names no session.
+const SESSION_ID_PATTERN = /^[0-9a-f]{64}$/;
 
 /** The session key, set at login, that marks a "remember me" session. */
 export const REMEMBER_SESSION_KEY = 'remember';
@@ -249,20 +270,78 @@ export class FirestoreSessionStore {
     this.counter?.countWrites(announced ? 2 : 1);
   }
 
-  /** Deletes every session of the user, on every instance at once. Returns how many ended. */
-  async revokeAllForUser(userId: string): Promise<number> {
+  /**
+   * Deletes every session of the user, on every instance at once, except the one with the id
+   * `exceptSessionId` when given. Returns how many ended.
+   */
+  async revokeAllForUser(userId: string, exceptSessionId?: string): Promise<number> {
     const query = this.firestore.collection(SESSIONS_COLLECTION).where('userId', '==', userId).select();
     const snapshot = await this.deadline.run('find sessions of a user', () => query.get());
     this.counter?.countReads(Math.max(1, snapshot.size));
 
+    const ended = snapshot.docs.filter((document) => document.id !== exceptSessionId);
     const batch = this.firestore.batch();
-    snapshot.docs.forEach((document) => batch.delete(document.ref));
-    this.changes?.announce(batch, { sessionIds: [], userId });
+    ended.forEach((document) => batch.delete(document.ref));
+    this.changes?.announce(batch, revocationOf(userId, ended, exceptSessionId));
     await this.deadline.run('delete sessions of a user', () => batch.commit());
-    this.cache?.forgetUser(userId);
-    this.counter?.countWrites(snapshot.size + (this.changes ? 1 : 0));
+    ended.forEach((document) => this.cache?.forget(document.id));
+    this.counter?.countWrites(ended.length + (this.changes ? 1 : 0));
 
-    return snapshot.size;
+    return ended.length;
+  }
+
+  /**
+   * Deletes one session if it belongs to the user. Returns false, deleting nothing, for an id
+   * that names no session, an expired one or another user's.
+   */
+  async revokeForUser(userId: string, sessionId: string): Promise<boolean> {
+    if (!SESSION_ID_PATTERN.test(sessionId)) {
+      return false;
+    }
+    const reference = this.firestore.collection(SESSIONS_COLLECTION).doc(sessionId);
+
+    const revoked = await this.deadline.run('delete a session of a user', () =>
+      this.firestore.runTransaction(async (transaction) => {
+        const snapshot = await transaction.get(reference);
+        const record = snapshot.data() as SessionDocument | undefined;
+        if (record?.userId !== userId || this.now() >= record.expiresAt.toMillis()) {
+          return false;
+        }
+        transaction.delete(reference);
+        this.changes?.announce(transaction, { sessionIds: [sessionId] });
+        return true;
+      }),
+    );
+
+    this.counter?.countReads();
+    this.counter?.countWrites(revoked ? 1 + (this.changes ? 1 : 0) : 0);
+    if (revoked) {
+      this.cache?.forget(sessionId);
+    }
+    return revoked;
+  }
+
+  /**
+   * Lists the user's unexpired sessions, most recently active first. The query needs the
+   * composite index on (userId, expiresAt) in firestore.indexes.json.
+   */
+  async listForUser(userId: string): Promise<SessionSummary[]> {
+    const query = this.firestore
+      .collection(SESSIONS_COLLECTION)
+      .where('userId', '==', userId)
+      .where('expiresAt', '>', Timestamp.fromMillis(this.now()))
+      .select('createdAt', 'lastSeenAt', 'expiresAt', 'userAgent', 'clientIp', 'remember');
+    const snapshot = await this.deadline.run('list sessions of a user', () => query.get());
+    this.counter?.countReads(Math.max(1, snapshot.size));
+
+    const sessions = snapshot.docs.map((document) => toSummary(document.id, document.data() as SessionDocument));
+    return sessions.sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime());
+  }
+
+  /** Returns the document id of the session that this request read or saved, if any. */
+  currentSessionId(ctx: Context): string | undefined {
+    const loaded = (ctx as ContextWithSession)[LOADED_SESSION];
+    return loaded ? hashToken(loaded.token) : undefined;
   }
 
   private expiryFor(createdAtMs: number, lastSeenAtMs: number, remember: boolean): number {
@@ -315,6 +394,29 @@ function contextOf(options: StoreCallOptions): Context {
     throw new Error('koa-session called the session store without a request context');
   }
   return options.ctx;
+}
+
+/**
+ * Describes a revocation for other instances: every session of the user, or only the ended ones
+ * when one session was kept, so that caches keep the session that survived.
+ */
+function revocationOf(userId: string, ended: QueryDocumentSnapshot[], keptSessionId: string | undefined): SessionChange {
+  if (keptSessionId === undefined) {
+    return { sessionIds: [], userId };
+  }
+  return { sessionIds: ended.map((document) => document.id) };
+}
+
+function toSummary(id: string, record: SessionDocument): SessionSummary {
+  return {
+    id,
+    createdAt: record.createdAt.toDate(),
+    lastSeenAt: record.lastSeenAt.toDate(),
+    expiresAt: record.expiresAt.toDate(),
+    userAgent: record.userAgent ?? '',
+    clientIp: record.clientIp ?? '',
+    remember: record.remember === true,
+  };
 }
 
 /** Returns the document id for a session token: its SHA-256 in hex. */

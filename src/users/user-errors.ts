@@ -23,3 +23,12 @@ export class UserNotFoundError extends AppError {
     super('user_not_found', 404, `No user named "${username}" exists.`);
   }
 }
+
+/** A user record that breaks the model's rules; the message lists each invalid field. */
+export class InvalidUserError extends AppError {
+  override readonly name = 'InvalidUserError';
+
+  constructor(problems: string[]) {
+    super('invalid_user', 400, `Invalid user: ${problems.join(' ')}`);
+  }
+}

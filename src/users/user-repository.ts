@@ -1,11 +1,22 @@
-import type { Firestore } from '@google-cloud/firestore';
+import { FieldValue, type DocumentData, type Firestore } from '@google-cloud/firestore';
 import { BaseFirestoreRepository, CustomRepository, initialize } from 'fireorm';
 import { FirestoreDeadline } from '../firestore/deadline';
 import { GrpcStatus, hasGrpcCode } from '../firestore/grpc-status';
 import type { FirestoreOperationCounter } from '../firestore/operation-counter';
 import { User, type UserStatus } from './user';
-import { UserNotFoundError, UsernameTakenError } from './user-errors';
+import { InvalidUserError, UserNotFoundError, UsernameTakenError } from './user-errors';
 import { parseUsername } from './username';
+
+/** A successful login, as recordLogin stores it. */
+export interface LoginRecord {
+  at: Date;
+  clientIp: string;
+  /**
+   * The failed-login count that the new session shows. It is subtracted from the stored count,
+   * so failures that arrive while the login is recorded are kept for the next one.
+   */
+  failedLoginsShown: number;
+}
 
 /**
  * The only code that reads or writes user documents. Every method that takes a username
@@ -26,6 +37,13 @@ export class UserRepository extends BaseFirestoreRepository<User> {
     return user;
   }
 
+  /** Reads a user by document id (the normalized username), as sessions store it. */
+  async findByUserId(userId: string): Promise<User | null> {
+    const user = await this.deadline.run('read user', () => this.findById(userId));
+    this.operations?.countReads();
+    return user;
+  }
+
   /**
    * Creates an active user. Uses Firestore's create precondition, so of two concurrent creates
    * of one name exactly one succeeds and the other throws UsernameTakenError.
@@ -39,7 +57,12 @@ export class UserRepository extends BaseFirestoreRepository<User> {
       status: 'active' as const,
       createdAt: now,
       lastLoginAt: null,
+      lastLoginIp: null,
+      previousLoginAt: null,
+      previousLoginIp: null,
+      failedLoginsSinceLastLogin: 0,
     });
+    await this.validateUser(user);
 
     try {
       const data = this.toDocumentData(user);
@@ -87,12 +110,13 @@ export class UserRepository extends BaseFirestoreRepository<User> {
    * Records a successful login, in a transaction that first checks that the account is still
    * active with the password hash the login was checked against. Returns false (and records
    * nothing) when the account changed or vanished since, so the caller can drop the new session.
+   * The login that was the last one becomes the previous one.
    *
    * Why this closes the race with a password change: the change writes the hash and then deletes
    * the user's sessions. The login creates its session before this check. Either the deletion
    * finds that session, or this check reads the new hash.
    */
-  async recordLogin(userId: string, verifiedPasswordHash: string, at = new Date()): Promise<boolean> {
+  async recordLogin(userId: string, verifiedPasswordHash: string, login: LoginRecord): Promise<boolean> {
     const reference = this.firestoreColRef.doc(userId);
 
     const recorded = await this.deadline.run('record login', () =>
@@ -101,7 +125,7 @@ export class UserRepository extends BaseFirestoreRepository<User> {
         const isUnchanged =
           snapshot.exists && snapshot.get('passwordHash') === verifiedPasswordHash && snapshot.get('status') === 'active';
         if (isUnchanged) {
-          transaction.update(reference, { lastLoginAt: at });
+          transaction.update(reference, loginFields(snapshot.data() ?? {}, login));
         }
         return isUnchanged;
       }),
@@ -110,6 +134,23 @@ export class UserRepository extends BaseFirestoreRepository<User> {
     this.operations?.countReads();
     this.operations?.countWrites(recorded ? 1 : 0);
     return recorded;
+  }
+
+  /**
+   * Counts a wrong password given for an existing account, shown at its next login. An account
+   * deleted meanwhile is skipped.
+   */
+  async countFailedLogin(userId: string): Promise<void> {
+    const increment = { failedLoginsSinceLastLogin: FieldValue.increment(1) };
+
+    try {
+      await this.deadline.run('count a failed login', () => this.firestoreColRef.doc(userId).update(increment));
+      this.operations?.countWrites();
+    } catch (error) {
+      if (!hasGrpcCode(error, GrpcStatus.NOT_FOUND)) {
+        throw error;
+      }
+    }
   }
 
   async deleteUser(username: string): Promise<void> {
@@ -150,6 +191,14 @@ export class UserRepository extends BaseFirestoreRepository<User> {
     }
   }
 
+  /** Checks the model's class-validator rules, throwing InvalidUserError with every problem. */
+  private async validateUser(user: User): Promise<void> {
+    const errors = await this.validate(user);
+    if (errors.length > 0) {
+      throw new InvalidUserError(errors.map((error) => `${error.property}: ${Object.values(error.constraints ?? {}).join(', ')}.`));
+    }
+  }
+
   private toDocumentData(user: User): Record<string, unknown> {
     const { id: _id, ...fields } = user;
     return fields;
@@ -166,11 +215,24 @@ export function createUserRepository(
   operations?: FirestoreOperationCounter,
   deadline?: FirestoreDeadline,
 ): UserRepository {
-  initialize(firestore);
+  initialize(firestore, { validateModels: true, validatorOptions: { forbidUnknownValues: true } });
   const repository = new UserRepository(User);
   repository.operations = operations;
   repository.deadline = deadline ?? repository.deadline;
   return repository;
+}
+
+// The stored times are Firestore Timestamps here, written back as they are.
+function loginFields(stored: DocumentData, login: LoginRecord): DocumentData {
+  const failures = Number(stored.failedLoginsSinceLastLogin ?? 0);
+
+  return {
+    lastLoginAt: login.at,
+    lastLoginIp: login.clientIp,
+    previousLoginAt: stored.lastLoginAt ?? null,
+    previousLoginIp: stored.lastLoginIp ?? null,
+    failedLoginsSinceLastLogin: Math.max(0, failures - login.failedLoginsShown),
+  };
 }
 
 // Document ids sort by UTF-16 code units in Firestore too, so the CLI lists in the database's order.

@@ -13,31 +13,50 @@ interface Window {
   attempts: number;
 }
 
+/** What one per-address limit counts, and how it reports an address that goes past it. */
+export interface AddressLimit {
+  limitPerMinute: number;
+  /** The audit event logged for a limited request, such as "login_rate_limited". */
+  event: string;
+  /** The text of the 429 page. */
+  message: string;
+}
+
+/** Limits login attempts per client address and minute. */
+export function loginAttemptsPerAddress(limitPerMinute: number, now: () => number = Date.now) {
+  return attemptsPerAddress({ limitPerMinute, event: 'login_rate_limited', message: MESSAGES.tooManyRequests }, now);
+}
+
+/** Limits sign-up attempts per client address and minute. */
+export function signupAttemptsPerAddress(limitPerMinute: number, now: () => number = Date.now) {
+  return attemptsPerAddress({ limitPerMinute, event: 'signup_rate_limited', message: MESSAGES.tooManySignups }, now);
+}
+
 /**
- * Limits login attempts per client address and minute, responding 429 past the limit. It counts
+ * Limits requests per client address and minute, responding 429 past the limit. It counts
  * in this process's memory, so with N instances an address can make up to N times the limit;
  * the per-username throttle in Firestore is the defence that holds across instances.
  */
-export function loginAttemptsPerAddress(limitPerMinute: number, now: () => number = Date.now) {
+export function attemptsPerAddress(limit: AddressLimit, now: () => number = Date.now) {
   const windows = new Map<string, Window>();
   const repeats = new RepeatLimiter();
 
-  return async function limitLoginAttempts(ctx: Context, next: Next): Promise<void> {
+  return async function limitAttempts(ctx: Context, next: Next): Promise<void> {
     const address = ctx.ip;
     const current = currentWindow(windows, address, now());
     current.attempts += 1;
 
-    if (current.attempts > limitPerMinute) {
+    if (current.attempts > limit.limitPerMinute) {
       const retryAfterSeconds = Math.ceil((current.startedAt + WINDOW_MS - now()) / 1000);
       ctx.set('Retry-After', String(retryAfterSeconds));
       const suppressed = repeats.admit(address);
       if (suppressed !== undefined) {
         ctx.log.warn(
-          { event: 'login_rate_limited', clientIp: address, attempts: current.attempts, suppressedSinceLast: suppressed },
-          'login rate limit exceeded',
+          { event: limit.event, clientIp: address, attempts: current.attempts, suppressedSinceLast: suppressed },
+          'rate limit per address exceeded',
         );
       }
-      throw new AppError('rate_limited', 429, MESSAGES.tooManyRequests);
+      throw new AppError('rate_limited', 429, limit.message);
     }
 
     await next();

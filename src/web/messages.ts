@@ -15,5 +15,35 @@ export const MESSAGES = {
   httpsRequired: 'This site accepts only HTTPS connections. Open it with an https:// address.',
   badRequest: 'The request could not be understood. Reload the page and try again.',
   notFound: 'The page you asked for does not exist.',
+  tooManySignups: 'Too many sign-up attempts from your network. Wait a minute and try again.',
+  formHasErrors: 'The form has errors. Correct the marked fields and try again.',
+  usernameTaken: 'This username is already taken. Choose another one.',
+  passwordsDiffer: 'The two passwords do not match.',
+  currentPasswordMissing: 'Enter your current password.',
+  currentPasswordIncorrect: 'The current password is incorrect.',
+  passwordMissing: 'Enter your password.',
+  passwordIncorrect: 'The password is incorrect.',
+  welcome: (username: string) => `Welcome, ${username}! Your account is ready and you are signed in.`,
+  signupLoginFailed: 'Your account was created, but it changed before you could be signed in. Log in to continue.',
+  passwordChanged: (endedSessions: number) =>
+    `Your password was changed. ${describeEndedSessions(endedSessions)}`,
+  passwordChangeConflict:
+    'Your password was changed by another request at the same moment, so this change was not made. Log in again.',
+  sessionSignedOut: 'The session was signed out.',
+  otherSessionsSignedOut: (endedSessions: number) => describeEndedSessions(endedSessions),
+  sessionNotFound: 'That session was not found: it may have ended already.',
+  currentSessionNotRevocable: 'That is the session you are using now. To end it, log out.',
+  passwordConfirmationRequired: 'For your security, enter your password again to continue.',
+  passwordConfirmed: 'Password confirmed. You can continue now.',
+  failedLoginsWarning: (failures: number) =>
+    `${failures} failed login attempt${failures === 1 ? ' was' : 's were'} made on your account before this ` +
+    'login. If that was not you, change your password.',
   internalError: 'Something went wrong on our side. Please try again in a moment.',
 } as const;
+
+function describeEndedSessions(count: number): string {
+  if (count === 0) {
+    return 'You had no other sessions.';
+  }
+  return `${count} other session${count === 1 ? '' : 's'} ${count === 1 ? 'was' : 'were'} signed out.`;
+}

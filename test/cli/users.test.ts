@@ -2,14 +2,18 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { Firestore } from '@google-cloud/firestore';
+import { Timestamp, type Firestore } from '@google-cloud/firestore';
+import request from 'supertest';
 import { verifyPassword } from '../../src/auth/passwords';
 
 // The cost the CLI runs with in these tests (BCRYPT_COST below).
 const CLI_BCRYPT_COST = 4;
 import { createUserRepository, type UserRepository } from '../../src/users/user-repository';
 import { buildEnv, runNodeScript, type ProcessResult } from '../support/processes';
-import { emulatorHost, newFirestore, newProjectId } from '../support/test-app';
+import { emulatorHost, newFirestore, newProjectId, startTestApp } from '../support/test-app';
+import { logIn } from '../support/forms';
+import { sessionTokenFrom } from '../support/session-cookies';
+import { SESSIONS_COLLECTION, hashToken } from '../../src/sessions/session-store';
 
 const CLI_SCRIPT = path.resolve(__dirname, '../../src/cli/users.js');
 const PASSWORD = 'correct horse battery';
@@ -20,6 +24,7 @@ const PROCESS_TIMEOUT = { timeout: 60_000 };
 
 /** A project of its own for one test, with a CLI runner and a repository on the same project. */
 interface CliProject {
+  projectId: string;
   users: UserRepository;
   run(args: string[], stdin?: string, extraEnv?: Record<string, string>): Promise<ProcessResult>;
 }
@@ -32,6 +37,7 @@ function newCliProject(): CliProject {
   clients.push(firestore);
 
   return {
+    projectId,
     users: createUserRepository(firestore),
     run: (args, stdin = '', extraEnv = {}) =>
       runNodeScript(CLI_SCRIPT, args, {
@@ -346,6 +352,99 @@ describe('users CLI', () => {
       assert.equal(result.exitCode, 1);
       assert.match(result.stderr, /takes no arguments/);
       assert.match(result.stderr, /Run "npm run users -- --help" for usage\./);
+    });
+  });
+
+  describe('sessions and revoke', () => {
+    const FIREFOX_ON_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+    const CHROME_ON_WINDOWS =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+
+    /** Logs alice in through a real app on the CLI's project, once for each User-Agent. */
+    async function logInWith(cli: CliProject, userAgents: string[]): Promise<string[]> {
+      const app = await startTestApp({ firestore: newFirestore(cli.projectId) });
+      try {
+        const tokens: string[] = [];
+        for (const userAgent of userAgents) {
+          const response = await logIn(request.agent(app.server).set('User-Agent', userAgent), {
+            username: 'alice',
+            password: PASSWORD,
+          });
+          tokens.push(sessionTokenFrom(response) ?? '');
+        }
+        return tokens;
+      } finally {
+        await app.close();
+      }
+    }
+
+    it('lists the active sessions', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+      await cli.run(['add', 'alice'], `${PASSWORD}\n`);
+      await logInWith(cli, [FIREFOX_ON_LINUX, CHROME_ON_WINDOWS]);
+
+      const result = await cli.run(['sessions', 'ALICE']);
+
+      assert.equal(result.exitCode, 0, result.stderr);
+      const lines = linesOf(result.stdout);
+      assert.equal(lines.length, 3, result.stdout);
+      assert.match(lines[0], /^DEVICE\s+ADDRESS\s+CREATED\s+LAST ACTIVITY\s+EXPIRES$/);
+      const time = '\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z';
+      const devices = lines.slice(1).map((line) => line.split(/\s{2,}/)[0]).sort();
+      assert.deepEqual(devices, ['Chrome on Windows', 'Firefox on Linux']);
+      for (const line of lines.slice(1)) {
+        assert.match(line, new RegExp(`\\s127\\.0\\.0\\.1\\s+${time}\\s+${time}\\s+${time}$`));
+      }
+    });
+
+    it('leaves out expired sessions', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+      await cli.run(['add', 'alice'], `${PASSWORD}\n`);
+      const [expired] = await logInWith(cli, [FIREFOX_ON_LINUX, CHROME_ON_WINDOWS]);
+      const firestore = newFirestore(cli.projectId);
+      clients.push(firestore);
+      await firestore
+        .collection(SESSIONS_COLLECTION)
+        .doc(hashToken(expired))
+        .update({ expiresAt: Timestamp.fromMillis(Date.now() - 1000) });
+
+      const result = await cli.run(['sessions', 'alice']);
+
+      const lines = linesOf(result.stdout);
+      assert.equal(lines.length, 2, result.stdout);
+      assert.match(lines[1], /^Chrome on Windows\s/);
+    });
+
+    it('says when there are none', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+      await cli.run(['add', 'alice'], `${PASSWORD}\n`);
+
+      const result = await cli.run(['sessions', 'alice']);
+
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.equal(result.stdout, 'No active sessions for "alice".\n');
+    });
+
+    it('rejects a missing user', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['sessions', 'nobody']);
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /No user named "nobody"/);
+    });
+
+    it('revoke ends every session', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+      await cli.run(['add', 'alice'], `${PASSWORD}\n`);
+      await logInWith(cli, [FIREFOX_ON_LINUX, CHROME_ON_WINDOWS]);
+
+      const revoked = await cli.run(['revoke', 'alice']);
+      const listed = await cli.run(['sessions', 'alice']);
+
+      assert.equal(revoked.exitCode, 0, revoked.stderr);
+      assert.equal(revoked.stdout, 'Ended 2 sessions of "alice".\n');
+      assert.equal(listed.stdout, 'No active sessions for "alice".\n');
     });
   });
 

@@ -218,3 +218,66 @@ function configErrorNaming(variable: string): (error: unknown) => boolean {
     return true;
   };
 }
+
+describe('account self-service settings', () => {
+  it('enables sign-up in development', () => {
+    assert.equal(loadConfig({}).signupEnabled, true);
+  });
+
+  it('disables sign-up in production', () => {
+    const config = loadConfig({ NODE_ENV: 'production', GOOGLE_CLOUD_PROJECT: 'my-project', SESSION_KEYS: SESSION_KEY });
+
+    assert.equal(config.signupEnabled, false);
+  });
+
+  it('enables sign-up in production when set', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      GOOGLE_CLOUD_PROJECT: 'my-project',
+      SESSION_KEYS: SESSION_KEY,
+      SIGNUP_ENABLED: 'true',
+    });
+
+    assert.equal(config.signupEnabled, true);
+  });
+
+  it('disables sign-up in development when set', () => {
+    assert.equal(loadConfig({ SIGNUP_ENABLED: '0' }).signupEnabled, false);
+  });
+
+  it('rejects an invalid SIGNUP_ENABLED', () => {
+    assert.throws(() => loadConfig({ SIGNUP_ENABLED: 'yes please' }), (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /^SIGNUP_ENABLED "yes please" is invalid: expected true or false\./);
+      return true;
+    });
+  });
+
+  it('gives a 10-minute fresh-login window', () => {
+    assert.equal(loadConfig({}).security.freshLoginMs, 10 * 60_000);
+  });
+
+  it('reads FRESH_LOGIN_MINUTES', () => {
+    assert.equal(loadConfig({ FRESH_LOGIN_MINUTES: '3' }).security.freshLoginMs, 3 * 60_000);
+  });
+
+  for (const value of ['0', '1441', 'ten', '-5']) {
+    it(`rejects FRESH_LOGIN_MINUTES ${JSON.stringify(value)}`, () => {
+      assert.throws(() => loadConfig({ FRESH_LOGIN_MINUTES: value }), /FRESH_LOGIN_MINUTES .* expected a whole number from 1 to 1440/);
+    });
+  }
+
+  it('limits sign-ups to 10 per address', () => {
+    assert.equal(loadConfig({}).security.signupAttemptsPerAddressPerMinute, 10);
+  });
+
+  it('reads SIGNUP_ATTEMPTS_PER_ADDRESS_PER_MINUTE', () => {
+    const config = loadConfig({ SIGNUP_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '25' });
+
+    assert.equal(config.security.signupAttemptsPerAddressPerMinute, 25);
+  });
+
+  it('rejects a zero sign-up limit', () => {
+    assert.throws(() => loadConfig({ SIGNUP_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '0' }), ConfigError);
+  });
+});

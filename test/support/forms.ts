@@ -27,3 +27,9 @@ export async function logIn(agent: Agent, fields: Record<string, string>, loginP
 export function flashesIn(html: string): string[] {
   return [...html.matchAll(/<div class="flash flash-\w+" role="\w+">([^<]*)<\/div>/g)].map((match) => match[1]);
 }
+
+/** Loads the page at `pagePath` and posts its form to `action` with the page's CSRF token. */
+export async function submitForm(agent: Agent, pagePath: string, action: string, fields: Record<string, string>) {
+  const token = await fetchCsrfToken(agent, pagePath);
+  return agent.post(action).type('form').send({ _csrf: token, ...fields });
+}

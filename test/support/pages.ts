@@ -82,3 +82,19 @@ function decodeEntities(text: string): string {
     .replaceAll('&#39;', "'")
     .replaceAll('&amp;', '&');
 }
+
+/** Returns the opening tag of the input with this id, or undefined when there is none. */
+export function inputTagFor(html: string, id: string): string | undefined {
+  return new RegExp(`<input id="${id}"[^>]*>`).exec(html)?.[0];
+}
+
+/** Returns the decoded text of the error shown under the field with this id, or undefined. */
+export function fieldErrorFor(html: string, id: string): string | undefined {
+  const match = new RegExp(`<p id="${id}-error" class="field-error">([^<]*)</p>`).exec(html);
+  return match ? decodeEntities(match[1]) : undefined;
+}
+
+/** Returns the decoded value attribute of an input tag, or undefined when it has none. */
+export function valueOf(inputTag: string): string | undefined {
+  return attributeValue(inputTag, 'value');
+}

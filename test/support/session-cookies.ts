@@ -56,3 +56,12 @@ export async function sessionDocumentFor(firestore: Firestore, token: string): P
   const snapshot = await firestore.collection(SESSIONS_COLLECTION).doc(hashToken(token)).get();
   return snapshot.exists ? snapshot.data() : undefined;
 }
+
+/**
+ * Moves the time the user last entered the password in this session back by `ageMs`, as if
+ * the login happened that long ago, so that tests of the fresh-login window need no waiting.
+ */
+export async function ageLastPasswordEntry(firestore: Firestore, token: string, ageMs: number): Promise<void> {
+  const reference = firestore.collection(SESSIONS_COLLECTION).doc(hashToken(token));
+  await reference.update({ 'data.passwordConfirmedAt': Date.now() - ageMs });
+}

@@ -52,11 +52,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-// Every test client comes from 127.0.0.1, so the per-address limit is raised out of the way;
-// the tests of that limit set their own.
+// Every test client comes from 127.0.0.1, so the per-address limits are raised out of the way;
+// the tests of those limits set their own.
 export const TEST_SECURITY_POLICY: SecurityPolicy = {
   ...DEFAULT_SECURITY_POLICY,
   loginAttemptsPerAddressPerMinute: 10_000,
+  signupAttemptsPerAddressPerMinute: 10_000,
 };
 
 export interface TestAppOptions extends Partial<AppOptions> {
@@ -90,6 +91,7 @@ export async function startTestApp(overrides: TestAppOptions = {}): Promise<Test
     bcryptCost: TEST_BCRYPT_COST,
     isProduction: false,
     ...overrides,
+    signupEnabled: overrides.signupEnabled ?? true,
   });
 
   const server = await new Promise<Server>((resolve) => {

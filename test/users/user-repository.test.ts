@@ -3,13 +3,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Firestore } from '@google-cloud/firestore';
 import { createUserRepository, type UserRepository } from '../../src/users/user-repository';
-import { InvalidUsernameError, UserNotFoundError, UsernameTakenError } from '../../src/users/user-errors';
+import {
+  InvalidUserError,
+  InvalidUsernameError,
+  UserNotFoundError,
+  UsernameTakenError,
+} from '../../src/users/user-errors';
 import { createClientForHost } from '../support/emulator-client';
 import { newFirestore } from '../support/test-app';
 
 // Not real bcrypt hashes: the repository stores whatever string it is given.
 const HASH = '$2b$04$hash-for-the-repository-tests';
 const OTHER_HASH = '$2b$04$another-hash-for-the-tests';
+const LOGIN = { at: new Date(), clientIp: '127.0.0.1', failedLoginsShown: 0 };
 
 describe('UserRepository', () => {
   const clients: Firestore[] = [];
@@ -113,6 +119,21 @@ describe('UserRepository', () => {
     });
   });
 
+  describe('model validation', () => {
+    it('rejects an empty password hash', async () => {
+      const users = newRepository();
+
+      await assert.rejects(users.createUser('alice', ''), InvalidUserError);
+      assert.equal(await users.findByUsername('alice'), null);
+    });
+
+    it('names the invalid field', async () => {
+      const users = newRepository();
+
+      await assert.rejects(users.createUser('alice', ''), /passwordHash/);
+    });
+  });
+
   describe('findByUsername', () => {
     it('returns null for a missing user', async () => {
       const users = newRepository();
@@ -158,19 +179,65 @@ describe('UserRepository', () => {
       await users.createUser('alice', HASH);
       const at = new Date('2026-01-02T03:04:05.678Z');
 
-      const recorded = await users.recordLogin('alice', HASH, at);
+      const recorded = await users.recordLogin('alice', HASH, { at, clientIp: '203.0.113.5', failedLoginsShown: 0 });
 
       assert.equal(recorded, true);
       const found = await users.findByUsername('alice');
       assert.ok(found?.lastLoginAt instanceof Date);
       assert.equal(found.lastLoginAt.toISOString(), '2026-01-02T03:04:05.678Z');
+      assert.equal(found.lastLoginIp, '203.0.113.5');
+    });
+
+    it('recordLogin keeps the login before', async () => {
+      const users = newRepository();
+      await users.createUser('alice', HASH);
+      const first = new Date('2026-01-02T03:04:05.678Z');
+      await users.recordLogin('alice', HASH, { at: first, clientIp: '203.0.113.5', failedLoginsShown: 0 });
+
+      await users.recordLogin('alice', HASH, { at: new Date(), clientIp: '198.51.100.7', failedLoginsShown: 0 });
+
+      const found = await users.findByUsername('alice');
+      assert.equal(found?.previousLoginAt?.toISOString(), first.toISOString());
+      assert.equal(found?.previousLoginIp, '203.0.113.5');
+      assert.equal(found?.lastLoginIp, '198.51.100.7');
+    });
+
+    it('recordLogin subtracts the failures shown', async () => {
+      const users = newRepository();
+      await users.createUser('alice', HASH);
+      for (let failure = 0; failure < 3; failure++) {
+        await users.countFailedLogin('alice');
+      }
+
+      await users.recordLogin('alice', HASH, { at: new Date(), clientIp: '203.0.113.5', failedLoginsShown: 2 });
+
+      const found = await users.findByUsername('alice');
+      assert.equal(found?.failedLoginsSinceLastLogin, 1);
+    });
+
+    it('countFailedLogin counts concurrent failures', async () => {
+      const users = newRepository();
+      await users.createUser('alice', HASH);
+
+      await Promise.all(Array.from({ length: 5 }, () => users.countFailedLogin('alice')));
+
+      const found = await users.findByUsername('alice');
+      assert.equal(found?.failedLoginsSinceLastLogin, 5);
+    });
+
+    it('countFailedLogin skips a missing user', async () => {
+      const users = newRepository();
+
+      await users.countFailedLogin('nobody');
+
+      assert.equal(await users.findByUsername('nobody'), null);
     });
 
     it('recordLogin refuses a changed hash', async () => {
       const users = newRepository();
       await users.createUser('alice', HASH);
 
-      const recorded = await users.recordLogin('alice', 'some other hash');
+      const recorded = await users.recordLogin('alice', 'some other hash', LOGIN);
 
       assert.equal(recorded, false);
       const found = await users.findByUsername('alice');
@@ -182,7 +249,7 @@ describe('UserRepository', () => {
       await users.createUser('alice', HASH);
       await users.setStatus('alice', 'disabled');
 
-      const recorded = await users.recordLogin('alice', HASH);
+      const recorded = await users.recordLogin('alice', HASH, LOGIN);
 
       assert.equal(recorded, false);
     });

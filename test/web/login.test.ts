@@ -92,7 +92,7 @@ describe('POST /login', () => {
 
       assert.equal(dashboard.status, 200);
       assert.match(dashboard.text, /<h1>Welcome, Alice<\/h1>/);
-      assert.match(dashboard.text, /<dt>Last login<\/dt>\s*<dd><time datetime="\d{4}-/);
+      assert.match(dashboard.text, /<dt>Signed in<\/dt>\s*<dd><time datetime="\d{4}-/);
     });
 
     it('redirects to a safe next', async () => {

@@ -111,8 +111,8 @@ describe('GET /dashboard', () => {
       const dashboard = await secondAgent.get('/dashboard');
 
       assert.notEqual(secondLogin.getTime(), firstLogin.getTime());
-      assert.equal(timeForTerm(dashboard.text, 'Last login'), secondLogin.toISOString());
-      assert.equal(timeForTerm(dashboard.text, 'Login before this session'), firstLogin.toISOString());
+      assert.equal(timeForTerm(dashboard.text, 'Signed in'), secondLogin.toISOString());
+      assert.equal(timeForTerm(dashboard.text, 'Previous login'), firstLogin.toISOString());
     });
   });
 
@@ -124,8 +124,8 @@ describe('GET /dashboard', () => {
 
       const dashboard = await agent.get('/dashboard');
 
-      assert.equal(timeForTerm(dashboard.text, 'Login before this session'), undefined);
-      assert.match(definitionForTerm(dashboard.text, 'Login before this session') ?? '', /first login/);
+      assert.equal(timeForTerm(dashboard.text, 'Previous login'), undefined);
+      assert.match(definitionForTerm(dashboard.text, 'Previous login') ?? '', /first login/);
     });
   });
 

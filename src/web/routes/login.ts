@@ -3,12 +3,8 @@ import Router from 'koa-router';
 import { authenticateLocal, type LoginFailure, type Passport } from '../../auth/passport';
 import { throttleKeyFor } from '../../auth/authenticator';
 import { safeRedirectPath } from '../../auth/safe-redirect';
-import { serializeSessionUser, toSessionUser } from '../../auth/session-user';
-import { REMEMBER_SESSION_KEY } from '../../sessions/session-store';
-import type { User } from '../../users/user';
-import type { UserRepository } from '../../users/user-repository';
-import { rotateCsrfSecret } from '../csrf';
 import { MalformedFormError, readPlainForm } from '../forms';
+import { startLoginSession, type LoginSessionOptions } from '../login-session';
 import { MESSAGES } from '../messages';
 
 export const DEFAULT_AFTER_LOGIN_PATH = '/dashboard';
@@ -22,28 +18,25 @@ const MAX_REMEMBERED_USERNAME_LENGTH = 200;
 // targets, and a password typed into the username field by mistake is not logged whole.
 const MAX_LOGGED_USERNAME_LENGTH = 64;
 
-export interface LoginRoutesOptions {
+export interface LoginRoutesOptions extends LoginSessionOptions {
   passport: Passport;
-  users: UserRepository;
-  /** How long a "remember me" cookie lasts; without it the cookie ends with the browser. */
-  rememberMeLifetimeMs: number;
-  /** Runs before each login attempt, e.g. a rate limit per client address. */
+  /** Whether the login page links to the sign-up page. */
+  signupEnabled: boolean;
+  /** Runs before each login attempt: a rate limit per client address and the LoginGate. */
   attemptLimiter: (ctx: Context, next: Next) => Promise<void>;
-  /** Runs each login in turn with the others; see LoginGate. */
-  gate: (ctx: Context, next: Next) => Promise<void>;
 }
 
 /** GET and POST /login. */
 export function loginRoutes(options: LoginRoutesOptions): Router {
   const router = new Router();
 
-  router.get('/login', showLoginForm);
-  router.post('/login', options.attemptLimiter, options.gate, (ctx) => handleLogin(ctx, options));
+  router.get('/login', (ctx) => showLoginForm(ctx, options.signupEnabled));
+  router.post('/login', options.attemptLimiter, (ctx) => handleLogin(ctx, options));
 
   return router;
 }
 
-async function showLoginForm(ctx: Context): Promise<void> {
+async function showLoginForm(ctx: Context, signupEnabled: boolean): Promise<void> {
   const next = safeRedirectPath(ctx.query.next);
 
   if (ctx.isAuthenticated()) {
@@ -55,11 +48,11 @@ async function showLoginForm(ctx: Context): Promise<void> {
   delete ctx.session?.[LAST_USERNAME_SESSION_KEY];
 
   ctx.set('Cache-Control', 'no-store');
-  ctx.render('login.njk', { next, username: typeof username === 'string' ? username : '' });
+  ctx.render('login.njk', { next, username: typeof username === 'string' ? username : '', signupEnabled });
 }
 
 async function handleLogin(ctx: Context, options: LoginRoutesOptions): Promise<void> {
-  const form = readLoginForm(ctx);
+  const form = readLoginForm(ctx, options.signupEnabled);
   if (!form) {
     return;
   }
@@ -72,7 +65,7 @@ async function handleLogin(ctx: Context, options: LoginRoutesOptions): Promise<v
     return;
   }
 
-  const loggedIn = await startSession(ctx, result.user, form.remember === 'on', options);
+  const loggedIn = await startLoginSession(ctx, result.user, form.remember === 'on', options);
   if (!loggedIn) {
     rejectLogin(ctx, { reason: 'invalid-credentials' }, form.username, next);
     return;
@@ -87,7 +80,7 @@ async function handleLogin(ctx: Context, options: LoginRoutesOptions): Promise<v
  * Reads the login form strictly. A repeated or nested field gets a 400 login page with the
  * ordinary failure message, so that nothing reveals how the form was judged.
  */
-function readLoginForm(ctx: Context): Record<string, string> | undefined {
+function readLoginForm(ctx: Context, signupEnabled: boolean): Record<string, string> | undefined {
   try {
     const form = readPlainForm(ctx);
     ctx.request.body = form;
@@ -100,7 +93,7 @@ function readLoginForm(ctx: Context): Record<string, string> | undefined {
     ctx.log.info({ event: 'login_rejected', reason: error.message, clientIp: ctx.ip }, 'malformed login form');
     ctx.status = 400;
     ctx.set('Cache-Control', 'no-store');
-    ctx.render('login.njk', { username: '', formError: MESSAGES.loginIncorrect });
+    ctx.render('login.njk', { username: '', formError: MESSAGES.loginIncorrect, signupEnabled });
     return undefined;
   }
 }
@@ -134,42 +127,4 @@ function failureMessage(failure: LoginFailure): string {
     default:
       return MESSAGES.loginIncorrect;
   }
-}
-
-/**
- * Replaces the anonymous session with a new one (new token, new CSRF secret) that carries over
- * only the pending flash messages, so a session planted before login is of no use to an attacker.
- * Returns false, with the new session ended again, when the account's password or status changed
- * while the login was checked.
- */
-async function startSession(
-  ctx: Context,
-  user: User,
-  remember: boolean,
-  options: LoginRoutesOptions,
-): Promise<boolean> {
-  const pendingFlashes = ctx.session?.flash;
-  const loggedInAt = new Date();
-
-  // The session is filled in before it moves to a new token, so that one write creates it
-  // complete (passport's own login saves it twice). Passport's session strategy reads the user
-  // from "passport.user".
-  ctx.session = {
-    passport: { user: serializeSessionUser(toSessionUser(user, loggedInAt)) },
-    [REMEMBER_SESSION_KEY]: remember,
-    ...(pendingFlashes === undefined ? {} : { flash: pendingFlashes }),
-  };
-  rotateCsrfSecret(ctx);
-  if (ctx.session) {
-    ctx.session.maxAge = remember ? options.rememberMeLifetimeMs : 'session';
-  }
-  await ctx.session?.regenerate();
-
-  if (await options.users.recordLogin(user.id, user.passwordHash, loggedInAt)) {
-    return true;
-  }
-
-  ctx.log.warn({ event: 'login_raced', userId: user.id, clientIp: ctx.ip }, 'account changed during login; session ended');
-  await ctx.logout();
-  return false;
 }
