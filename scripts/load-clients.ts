@@ -67,7 +67,8 @@ async function logIn(client: Client, username: string, password: string, report:
   await response.arrayBuffer();
   report.loginLatenciesMs.push(performance.now() - startedAt);
 
-  if (response.status === 429) {
+  // 429 is the per-address limit, and 503 with Retry-After a full login line: both by design.
+  if (response.status === 429 || (response.status === 503 && response.headers.has('retry-after'))) {
     report.throttled += 1;
     return false;
   }
