@@ -3,6 +3,7 @@ export const GrpcStatus = {
   DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
   ALREADY_EXISTS: 6,
+  FAILED_PRECONDITION: 9,
   UNAVAILABLE: 14,
 } as const;
 

@@ -1,4 +1,4 @@
-import { FieldValue, type DocumentData, type Firestore } from '@google-cloud/firestore';
+import { FieldValue, type DocumentData, type Firestore, type Timestamp } from '@google-cloud/firestore';
 import { BaseFirestoreRepository, CustomRepository, initialize } from 'fireorm';
 import { FirestoreDeadline } from '../firestore/deadline';
 import { GrpcStatus, hasGrpcCode } from '../firestore/grpc-status';
@@ -30,10 +30,22 @@ export class UserRepository extends BaseFirestoreRepository<User> {
   /** Bounds each Firestore call of this repository. */
   deadline = new FirestoreDeadline();
 
+  // The update time of each user document as it was read, so that recordLogin can write with a
+  // precondition instead of reading the document again.
+  private readonly updateTimes = new WeakMap<User, Timestamp>();
+
   async findByUsername(username: string): Promise<User | null> {
     const { id } = parseUsername(username);
-    const user = await this.deadline.run('read user', () => this.findById(id));
+    const snapshot = await this.deadline.run('read user', () => this.firestoreColRef.doc(id).get());
     this.operations?.countReads();
+    if (!snapshot.exists) {
+      return null;
+    }
+
+    const user = this.extractTFromDocSnap(snapshot);
+    if (snapshot.updateTime) {
+      this.updateTimes.set(user, snapshot.updateTime);
+    }
     return user;
   }
 
@@ -107,16 +119,45 @@ export class UserRepository extends BaseFirestoreRepository<User> {
   }
 
   /**
-   * Records a successful login, in a transaction that first checks that the account is still
-   * active with the password hash the login was checked against. Returns false (and records
+   * Records a successful login of the user as findByUsername read it, provided the account is
+   * still active with the password hash the login was checked against. Returns false (and records
    * nothing) when the account changed or vanished since, so the caller can drop the new session.
    * The login that was the last one becomes the previous one.
+   *
+   * The write carries a precondition: the document is unchanged since it was read. That costs no
+   * read. When the precondition fails (a failed attempt was counted meanwhile, say), a
+   * transaction reads the document again and checks the account itself.
    *
    * Why this closes the race with a password change: the change writes the hash and then deletes
    * the user's sessions. The login creates its session before this check. Either the deletion
    * finds that session, or this check reads the new hash.
    */
-  async recordLogin(userId: string, verifiedPasswordHash: string, login: LoginRecord): Promise<boolean> {
+  async recordLogin(user: User, login: LoginRecord): Promise<boolean> {
+    const readAt = this.updateTimes.get(user);
+    if (readAt && (await this.recordLoginIfUnchanged(user, readAt, login))) {
+      return true;
+    }
+    return this.recordLoginInTransaction(user.id, user.passwordHash, login);
+  }
+
+  private async recordLoginIfUnchanged(user: User, readAt: Timestamp, login: LoginRecord): Promise<boolean> {
+    const reference = this.firestoreColRef.doc(user.id);
+    const fields = loginFields(user, login);
+
+    try {
+      await this.deadline.run('record login', () => reference.update(fields, { lastUpdateTime: readAt }));
+    } catch (error) {
+      if (hasGrpcCode(error, GrpcStatus.FAILED_PRECONDITION) || hasGrpcCode(error, GrpcStatus.NOT_FOUND)) {
+        return false;
+      }
+      throw error;
+    }
+
+    this.operations?.countWrites();
+    return true;
+  }
+
+  private async recordLoginInTransaction(userId: string, verifiedPasswordHash: string, login: LoginRecord): Promise<boolean> {
     const reference = this.firestoreColRef.doc(userId);
 
     const recorded = await this.deadline.run('record login', () =>
@@ -222,7 +263,8 @@ export function createUserRepository(
   return repository;
 }
 
-// The stored times are Firestore Timestamps here, written back as they are.
+// The stored times are Firestore Timestamps or, from a read user, Dates: both are written back as
+// the same Firestore timestamp.
 function loginFields(stored: DocumentData, login: LoginRecord): DocumentData {
   const failures = Number(stored.failedLoginsSinceLastLogin ?? 0);
 

@@ -46,7 +46,7 @@ export async function startLoginSession(
   await ctx.session?.regenerate();
 
   const login = { at: loggedInAt, clientIp: ctx.ip, failedLoginsShown: sessionUser.failedLoginsBefore };
-  if (await options.users.recordLogin(user.id, user.passwordHash, login)) {
+  if (await options.users.recordLogin(user, login)) {
     return true;
   }
 

@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Firestore } from '@google-cloud/firestore';
+import { FirestoreOperationCounter } from '../../src/firestore/operation-counter';
+import type { User } from '../../src/users/user';
 import { createUserRepository, type UserRepository } from '../../src/users/user-repository';
 import {
   InvalidUserError,
@@ -16,6 +18,12 @@ import { newFirestore } from '../support/test-app';
 const HASH = '$2b$04$hash-for-the-repository-tests';
 const OTHER_HASH = '$2b$04$another-hash-for-the-tests';
 const LOGIN = { at: new Date(), clientIp: '127.0.0.1', failedLoginsShown: 0 };
+
+async function readUser(users: UserRepository, username: string): Promise<User> {
+  const user = await users.findByUsername(username);
+  assert.ok(user, `${username} not found`);
+  return user;
+}
 
 describe('UserRepository', () => {
   const clients: Firestore[] = [];
@@ -179,7 +187,7 @@ describe('UserRepository', () => {
       await users.createUser('alice', HASH);
       const at = new Date('2026-01-02T03:04:05.678Z');
 
-      const recorded = await users.recordLogin('alice', HASH, { at, clientIp: '203.0.113.5', failedLoginsShown: 0 });
+      const recorded = await users.recordLogin(await readUser(users, 'alice'), { at, clientIp: '203.0.113.5', failedLoginsShown: 0 });
 
       assert.equal(recorded, true);
       const found = await users.findByUsername('alice');
@@ -192,9 +200,9 @@ describe('UserRepository', () => {
       const users = newRepository();
       await users.createUser('alice', HASH);
       const first = new Date('2026-01-02T03:04:05.678Z');
-      await users.recordLogin('alice', HASH, { at: first, clientIp: '203.0.113.5', failedLoginsShown: 0 });
+      await users.recordLogin(await readUser(users, 'alice'), { at: first, clientIp: '203.0.113.5', failedLoginsShown: 0 });
 
-      await users.recordLogin('alice', HASH, { at: new Date(), clientIp: '198.51.100.7', failedLoginsShown: 0 });
+      await users.recordLogin(await readUser(users, 'alice'), { at: new Date(), clientIp: '198.51.100.7', failedLoginsShown: 0 });
 
       const found = await users.findByUsername('alice');
       assert.equal(found?.previousLoginAt?.toISOString(), first.toISOString());
@@ -205,14 +213,31 @@ describe('UserRepository', () => {
     it('recordLogin subtracts the failures shown', async () => {
       const users = newRepository();
       await users.createUser('alice', HASH);
-      for (let failure = 0; failure < 3; failure++) {
+      for (let failure = 0; failure < 2; failure++) {
         await users.countFailedLogin('alice');
       }
+      const user = await readUser(users, 'alice');
+      // Counted after the read: the precondition fails, and the transaction keeps this failure.
+      await users.countFailedLogin('alice');
 
-      await users.recordLogin('alice', HASH, { at: new Date(), clientIp: '203.0.113.5', failedLoginsShown: 2 });
+      await users.recordLogin(user, { at: new Date(), clientIp: '203.0.113.5', failedLoginsShown: 2 });
 
       const found = await users.findByUsername('alice');
       assert.equal(found?.failedLoginsSinceLastLogin, 1);
+    });
+
+    it('recordLogin of an unchanged user reads nothing', async () => {
+      const operations = new FirestoreOperationCounter();
+      const firestore = newFirestore();
+      clients.push(firestore);
+      const users = createUserRepository(firestore, operations);
+      await users.createUser('alice', HASH);
+      const user = await readUser(users, 'alice');
+      const before = operations.snapshot();
+
+      assert.equal(await users.recordLogin(user, LOGIN), true);
+
+      assert.deepEqual(operations.snapshot(), { reads: before.reads, writes: before.writes + 1 });
     });
 
     it('countFailedLogin counts concurrent failures', async () => {
@@ -236,8 +261,10 @@ describe('UserRepository', () => {
     it('recordLogin refuses a changed hash', async () => {
       const users = newRepository();
       await users.createUser('alice', HASH);
+      const user = await readUser(users, 'alice');
+      await users.setPasswordHash('alice', OTHER_HASH);
 
-      const recorded = await users.recordLogin('alice', 'some other hash', LOGIN);
+      const recorded = await users.recordLogin(user, LOGIN);
 
       assert.equal(recorded, false);
       const found = await users.findByUsername('alice');
@@ -247,9 +274,10 @@ describe('UserRepository', () => {
     it('recordLogin refuses a disabled user', async () => {
       const users = newRepository();
       await users.createUser('alice', HASH);
+      const user = await readUser(users, 'alice');
       await users.setStatus('alice', 'disabled');
 
-      const recorded = await users.recordLogin('alice', HASH, LOGIN);
+      const recorded = await users.recordLogin(user, LOGIN);
 
       assert.equal(recorded, false);
     });
