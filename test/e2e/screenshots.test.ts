@@ -18,6 +18,14 @@ const VIEWPORTS = {
 const PAGES_IN_LIGHT = ['login', 'login-wrong-password', 'dashboard', 'logout', 'not-found'];
 const PAGES_IN_DARK = ['login', 'dashboard'];
 
+// Shown in place of the real login and creation times, newest first, so that the committed images
+// change only when the pages do.
+const EXAMPLE_TIMES = [
+  'Fri, 05 Dec 2025 09:30:12 GMT',
+  'Thu, 04 Dec 2025 17:02:45 GMT',
+  'Mon, 01 Dec 2025 08:15:03 GMT',
+];
+
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 describe('screenshots', () => {
@@ -39,6 +47,9 @@ describe('screenshots', () => {
       it(`writes ${path.basename(file)}`, async () => {
         const { page } = await browser.openTab(app().baseUrl, { viewport, colorScheme });
         await pageVisit(name).open(page);
+        await page.locator('time').evaluateAll((elements, times) => {
+          elements.forEach((element, index) => (element.textContent = times[index % times.length]));
+        }, EXAMPLE_TIMES);
 
         await page.screenshot({ path: file });
 
