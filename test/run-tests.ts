@@ -5,14 +5,26 @@ import { startEmulator, type RunningEmulator } from '../src/firestore/emulator';
 import { locateEmulatorJar } from '../src/firestore/emulator-locator';
 import { findFreePort } from './support/ports';
 
-// Runs every compiled *.test.js file with node's test runner against one Cloud Firestore
-// emulator. Tests isolate themselves with a project id each. When FIRESTORE_EMULATOR_HOST is
-// already set, that emulator is used and none is started.
+// Browser tests live in test/e2e/. They need Chromium, so only --suite=e2e (npm run test:e2e)
+// runs them, and the default suite leaves them out.
+const E2E_DIR = 'e2e';
+const E2E_SUITE_FLAG = '--suite=e2e';
+
+// Runs the compiled *.test.js files of one suite with node's test runner against one Cloud
+// Firestore emulator. Tests isolate themselves with a project id each. When
+// FIRESTORE_EMULATOR_HOST is already set, that emulator is used and none is started.
 async function main(): Promise<number> {
+  const isE2eSuite = process.argv[2] === E2E_SUITE_FLAG;
+  const extraArguments = process.argv.slice(isE2eSuite ? 3 : 2);
+  const files = (await findTestFiles(__dirname)).filter((file) => isE2eFile(file) === isE2eSuite);
+  if (files.length === 0) {
+    // With no file arguments, node --test would pick its own files, browser tests included.
+    throw new Error(`no compiled test files found under ${__dirname}: run tsc first`);
+  }
   const emulator = process.env.FIRESTORE_EMULATOR_HOST ? undefined : await startTestEmulator();
 
   try {
-    return await runTestFiles(await findTestFiles(__dirname), process.argv.slice(2));
+    return await runTestFiles(files, extraArguments);
   } finally {
     await emulator?.stop();
   }
@@ -31,6 +43,10 @@ async function findTestFiles(root: string): Promise<string[]> {
     .filter((entry) => entry.endsWith('.test.js'))
     .map((entry) => path.join(root, entry))
     .sort();
+}
+
+function isE2eFile(file: string): boolean {
+  return path.relative(__dirname, file).split(path.sep)[0] === E2E_DIR;
 }
 
 /** Runs the files; arguments after `npm test --` (e.g. a name filter) go to node --test. */
