@@ -15,7 +15,7 @@ const VIEWPORTS = {
   desktop: { width: 1280, height: 800 },
 };
 
-const PAGES_IN_LIGHT = ['login', 'login-wrong-password', 'dashboard', 'logout', 'not-found'];
+const PAGES_IN_LIGHT = ['login', 'login-wrong-password', 'dashboard', 'logout', 'not-found', 'signup-invalid', 'account'];
 const PAGES_IN_DARK = ['login', 'dashboard'];
 
 // Shown in place of the real login and creation times, newest first, so that the committed images

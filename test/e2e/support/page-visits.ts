@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { MAX_USERNAME_LENGTH } from '../../../src/users/username';
 import { addUser, type TestApp } from '../../support/test-app';
-import { logIn, logOutFromHeader, submitLogin } from './pages';
+import { logIn, logOutFromHeader, submitLogin, waitForLoadAfter } from './pages';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -76,6 +76,37 @@ export const PAGE_VISITS: PageVisit[] = [
       await page.goto('/login');
       await page.context().clearCookies();
       await submitLogin(page, username, PASSWORD);
+    },
+  },
+  {
+    name: 'signup',
+    open: async (page) => {
+      await page.goto('/signup');
+    },
+  },
+  {
+    // A form sent back with an error under one field and the other values kept.
+    name: 'signup-invalid',
+    open: async (page, username = VISITOR) => {
+      await page.goto('/signup');
+      await page.getByLabel('Username', { exact: true }).fill(username);
+      await page.getByLabel('Password', { exact: true }).fill('a long enough passphrase');
+      await page.getByLabel('Confirm password', { exact: true }).fill('a different passphrase');
+      await waitForLoadAfter(page, () => page.getByRole('button', { name: 'Create account' }).click());
+    },
+  },
+  {
+    name: 'account',
+    open: async (page, username = VISITOR) => {
+      await logIn(page, username, PASSWORD);
+      await page.goto('/account');
+    },
+  },
+  {
+    name: 'confirm-password',
+    open: async (page, username = VISITOR) => {
+      await logIn(page, username, PASSWORD);
+      await page.goto('/account/confirm?next=/account');
     },
   },
 ];
