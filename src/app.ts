@@ -103,6 +103,10 @@ export function createApp(options: AppOptions): Koa {
     app.use(requireHttps());
   }
 
+  app.use(async (ctx, next) => {
+    await next();
+    await services.sessions.deleteUnfinishedReplacement(ctx);
+  });
   app.use(session(sessionOptions(services.sessions, options.isProduction), app));
   app.use(requireFormEncoding);
   app.use(

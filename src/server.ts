@@ -54,7 +54,14 @@ async function serve(config: Config, connection: FirestoreConnection, logger: Lo
     loginGate: { concurrent: config.loginConcurrency },
   });
 
-  const server = await listen(app.callback(), config);
+  let server: Server;
+  try {
+    server = await listen(app.callback(), config);
+  } catch (error) {
+    // Firestore refuses to close while a listener is open, which would hide this error.
+    services.sessionChanges.stop();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   logger.info({ url: `http://${displayHost(config.host)}:${port}` }, 'server listening');
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -188,6 +189,25 @@ describe('server process', () => {
 
       assert.equal(result.exitCode, 1);
       assert.match(result.stderr, /^Configuration error: SESSION_KEYS is missing/);
+    });
+  });
+
+  describe('with its port taken', () => {
+    it('exits naming the port', { timeout: 60_000 }, async () => {
+      const blocker = net.createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+      const { port } = blocker.address() as net.AddressInfo;
+
+      try {
+        const result = await runNodeScript(SERVER_SCRIPT, [], {
+          env: serverEnv({ FIRESTORE_EMULATOR_HOST: emulatorHost(), GOOGLE_CLOUD_PROJECT: newProjectId(), PORT: String(port) }),
+        });
+
+        assert.equal(result.exitCode, 1);
+        assert.match(result.stderr, new RegExp(`${port}.*in use|in use.*${port}`, 'i'));
+      } finally {
+        blocker.close();
+      }
     });
   });
 

@@ -58,6 +58,27 @@ export class Authenticator {
   }
 
   /**
+   * Checks the password of a user who is already logged in, before a sensitive action. The
+   * username throttle is neither checked nor fed, so other people's failed logins cannot lock the
+   * owner out of changing the password; the caller limits attempts per session instead.
+   */
+  async reauthenticate(username: string, password: unknown): Promise<LoginOutcome> {
+    const user = await this.findUser(username);
+    const passwordText = typeof password === 'string' ? password : '';
+    const hash = user?.passwordHash ?? (await this.options.dummyHash.get());
+    const { matches, needsRehash } = await verifyPassword(passwordText, hash, this.options.bcryptCost);
+
+    if (!user || !matches || typeof password !== 'string') {
+      return { kind: 'invalid-credentials' };
+    }
+    if (needsRehash) {
+      await this.upgradeHash(user, passwordText);
+    }
+
+    return isActive(user) ? { kind: 'success', user } : { kind: 'inactive', user };
+  }
+
+  /**
    * Counts a failure for the throttle and, for an existing account, for the account's next login
    * page. The two writes run side by side, so an existing account costs no extra round trip.
    */

@@ -36,7 +36,7 @@ export function checkNewPassword(password: string, minLength: number, username?:
   if (!password.isWellFormed()) {
     return 'Password contains invalid characters (a broken Unicode surrogate pair).';
   }
-  if (username !== undefined && password.toLowerCase() === username.toLowerCase()) {
+  if (username !== undefined && comparable(password) === comparable(username)) {
     return 'Password must not be the same as the username.';
   }
   if (loadCommonPasswords().has(password.toLowerCase())) {
@@ -44,4 +44,10 @@ export function checkNewPassword(password: string, minLength: number, username?:
   }
 
   return undefined;
+}
+
+// A password equal to the username in another case, width or padding ("ＤａｖｅＰａｓｓ", " davepass ")
+// is no stronger than the username itself.
+function comparable(text: string): string {
+  return text.normalize('NFKC').trim().toLowerCase();
 }

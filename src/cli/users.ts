@@ -47,7 +47,7 @@ interface CliContext {
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] === '--help' || argv[0] === '-h') {
+  if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     process.stdout.write(USAGE);
     return 0;
   }
@@ -135,6 +135,10 @@ async function runNamedCommand(command: CommandWithName, name: string, context: 
       return listSessions(name, context);
     case 'revoke': {
       const ended = await accounts.revokeSessions(name);
+      // Sessions can outlive a deleted account, so only an empty result needs the user checked.
+      if (ended === 0 && !(await users.findByUsername(name))) {
+        throw new UserNotFoundError(name);
+      }
       return report(`Ended ${describeCount(ended, 'session')} of "${name}".`);
     }
     case 'unlock':

@@ -99,7 +99,19 @@ interface LoadedSession {
   record: SessionDocument;
 }
 
-type ContextWithSession = Context & { [LOADED_SESSION]?: LoadedSession };
+// A logged-in session that koa-session destroyed to move it to a new token; see destroy.
+const REPLACED_SESSION = Symbol('replacedSession');
+
+interface ReplacedSession {
+  token: string;
+  userId: string;
+}
+
+// An attempt fails only when a session of the user vanished or moved during it, which needs a
+// renewal or another revocation to land within the attempt's two round trips.
+const MAX_REVOCATION_ATTEMPTS = 5;
+
+type ContextWithSession = Context & { [LOADED_SESSION]?: LoadedSession; [REPLACED_SESSION]?: ReplacedSession };
 
 /**
  * The koa-session external store, backed by Firestore. The cookie contains only a random token,
@@ -176,7 +188,7 @@ export class FirestoreSessionStore {
     const ctx = contextOf(options);
     const loaded = (ctx as ContextWithSession)[LOADED_SESSION];
     const existing = loaded?.token === token ? loaded.record : undefined;
-    const record = this.buildRecord(data, existing?.createdAt, ctx);
+    const record = this.buildRecord(data, existing ?? this.predecessorOf(ctx, data), ctx);
     const reference = this.documentFor(token);
 
     if (existing && hasSameContent(existing, record)) {
@@ -187,10 +199,61 @@ export class FirestoreSessionStore {
       await this.updateUnlessRevoked(reference, record, existing.userId ?? record.userId, ctx);
     } else {
       await this.create(reference, record);
+      await this.finishReplacement(ctx, reference, record);
     }
 
     this.cache?.update(reference.id, record);
     (ctx as ContextWithSession)[LOADED_SESSION] = { token, record };
+  }
+
+  /**
+   * Deletes the logged-in session that the one just created replaces, now that the new one
+   * exists. If the old one was revoked meanwhile, the new logged-in one is deleted too: a
+   * revocation ends a session's successor as well.
+   */
+  private async finishReplacement(ctx: Context, successor: DocumentReference, record: SessionDocument): Promise<void> {
+    const replaced = (ctx as ContextWithSession)[REPLACED_SESSION];
+    if (replaced === undefined) {
+      return;
+    }
+    delete (ctx as ContextWithSession)[REPLACED_SESSION];
+
+    if ((await this.deleteReplaced(replaced)) || record.userId === null) {
+      return;
+    }
+    ctx.log?.warn({ event: 'session_revoked_during_renewal', userId: record.userId }, 'session revoked while it was renewed; its successor ended too');
+    await this.writeAndAnnounce('delete session', record.userId, successor.id, (batch) => batch.delete(successor));
+    this.cache?.forget(successor.id);
+  }
+
+  /** Deletes a replaced session, returning false when it was already gone (revoked). */
+  private async deleteReplaced(replaced: ReplacedSession): Promise<boolean> {
+    const reference = this.documentFor(replaced.token);
+    this.cache?.forget(reference.id);
+
+    try {
+      await this.writeAndAnnounce('delete session', replaced.userId, reference.id, (batch) =>
+        batch.delete(reference, { exists: true }),
+      );
+      return true;
+    } catch (error) {
+      if (hasGrpcCode(error, GrpcStatus.NOT_FOUND)) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes a logged-in session that koa-session replaced but never saved a successor for. Runs
+   * after koa-session has committed the request's session.
+   */
+  async deleteUnfinishedReplacement(ctx: Context): Promise<void> {
+    const replaced = (ctx as ContextWithSession)[REPLACED_SESSION];
+    if (replaced !== undefined) {
+      delete (ctx as ContextWithSession)[REPLACED_SESSION];
+      await this.deleteReplaced(replaced);
+    }
   }
 
   private async create(reference: DocumentReference, record: SessionDocument): Promise<void> {
@@ -206,9 +269,22 @@ export class FirestoreSessionStore {
     this.counter?.countWrites();
   }
 
-  private buildRecord(data: SessionData, createdAt: Timestamp | undefined, ctx: Context): SessionDocument {
+  /**
+   * Returns the logged-in session that a logged-in session with a new token replaces, if any.
+   * The successor keeps its creation time, so renewing a session cannot stretch its maximum
+   * lifetime, and the device and address it was created from.
+   */
+  private predecessorOf(ctx: Context, data: SessionData): SessionDocument | undefined {
+    const loaded = (ctx as ContextWithSession)[LOADED_SESSION];
+    const replaced = (ctx as ContextWithSession)[REPLACED_SESSION];
+    const isRenewal = replaced !== undefined && loaded?.token === replaced.token && userIdOf(data) !== null;
+    return isRenewal ? loaded?.record : undefined;
+  }
+
+  /** Builds the stored record; the creation time, device and address come from `base` if given. */
+  private buildRecord(data: SessionData, base: SessionDocument | undefined, ctx: Context): SessionDocument {
     const nowMs = this.now();
-    const created = createdAt ?? Timestamp.fromMillis(nowMs);
+    const created = base?.createdAt ?? Timestamp.fromMillis(nowMs);
     const remember = data[REMEMBER_SESSION_KEY] === true;
 
     return {
@@ -218,7 +294,7 @@ export class FirestoreSessionStore {
       createdAt: created,
       lastSeenAt: Timestamp.fromMillis(nowMs),
       expiresAt: Timestamp.fromMillis(this.expiryFor(created.toMillis(), nowMs, remember)),
-      ...clientOf(ctx),
+      ...(base ? { userAgent: base.userAgent, clientIp: base.clientIp } : clientOf(ctx)),
     };
   }
 
@@ -242,9 +318,22 @@ export class FirestoreSessionStore {
     }
   }
 
+  /**
+   * Deletes a session. A logged-in session read in this request is only marked: koa-session
+   * destroys it when it moves the session to a new token, and it is deleted once its successor
+   * exists (see set). In the other order, a revocation of the user's sessions that ran between
+   * the two writes would find neither, and the successor would survive it.
+   */
   async destroy(token: string, options: StoreCallOptions = {}): Promise<void> {
     const reference = this.documentFor(token);
-    const loaded = options.ctx && (options.ctx as ContextWithSession)[LOADED_SESSION];
+    const ctx = options.ctx as ContextWithSession | undefined;
+    const loaded = ctx?.[LOADED_SESSION];
+    if (ctx && loaded?.token === token && loaded.record.userId !== null) {
+      ctx[REPLACED_SESSION] = { token, userId: loaded.record.userId };
+      this.cache?.forget(reference.id);
+      return;
+    }
+
     // An anonymous session read in this request is in no cache; any other one may be.
     const userId = loaded?.token === token ? loaded.record.userId : 'unknown';
 
@@ -275,13 +364,28 @@ export class FirestoreSessionStore {
    * `exceptSessionId` when given. Returns how many ended.
    */
   async revokeAllForUser(userId: string, exceptSessionId?: string): Promise<number> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.deleteSessionsOf(userId, exceptSessionId);
+      } catch (error) {
+        // A session was deleted or renewed between the query and the deletion: query again, so
+        // that a renewed session's successor is found too.
+        if (!hasGrpcCode(error, GrpcStatus.NOT_FOUND) || attempt === MAX_REVOCATION_ATTEMPTS) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  /** Deletes the sessions of the user that exist now, failing with NOT_FOUND if one vanished. */
+  private async deleteSessionsOf(userId: string, exceptSessionId: string | undefined): Promise<number> {
     const query = this.firestore.collection(SESSIONS_COLLECTION).where('userId', '==', userId).select();
     const snapshot = await this.deadline.run('find sessions of a user', () => query.get());
     this.counter?.countReads(Math.max(1, snapshot.size));
 
     const ended = snapshot.docs.filter((document) => document.id !== exceptSessionId);
     const batch = this.firestore.batch();
-    ended.forEach((document) => batch.delete(document.ref));
+    ended.forEach((document) => batch.delete(document.ref, { exists: true }));
     this.changes?.announce(batch, revocationOf(userId, ended, exceptSessionId));
     await this.deadline.run('delete sessions of a user', () => batch.commit());
     ended.forEach((document) => this.cache?.forget(document.id));
@@ -314,7 +418,9 @@ export class FirestoreSessionStore {
     );
 
     this.counter?.countReads();
-    this.counter?.countWrites(revoked ? 1 + (this.changes ? 1 : 0) : 0);
+    if (revoked) {
+      this.counter?.countWrites(this.changes ? 2 : 1);
+    }
     if (revoked) {
       this.cache?.forget(sessionId);
     }

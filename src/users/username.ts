@@ -16,6 +16,10 @@ const ALLOWED_CHARACTERS = /^[\p{L}\p{M}\p{N}._@+-]+$/u;
 // shows as blank.
 const STARTS_WITH_LETTER_OR_DIGIT = /^[\p{L}\p{N}]/u;
 
+// Letters that render as blank space: the Hangul fillers. A name made of them shows as nothing
+// at all.
+const BLANK_LETTERS = /[\u115F\u1160\u3164\uFFA0]/u;
+
 // Firestore reserves document ids that start and end with two underscores.
 const RESERVED_ID = /^__.*__$/;
 
@@ -52,6 +56,10 @@ function validateUsernameId(id: string, display: string): void {
     throw new InvalidUsernameError(
       'use only letters, digits and the characters . _ @ + - (no spaces, slashes or control characters)',
     );
+  }
+
+  if (BLANK_LETTERS.test(id)) {
+    throw new InvalidUsernameError('it contains a character that shows as blank space');
   }
 
   if (!STARTS_WITH_LETTER_OR_DIGIT.test(id)) {

@@ -21,6 +21,7 @@ export const MESSAGES = {
   passwordsDiffer: 'The two passwords do not match.',
   currentPasswordMissing: 'Enter your current password.',
   currentPasswordIncorrect: 'The current password is incorrect.',
+  reauthenticationLimit: 'You entered a wrong password too many times, so you were logged out. Log in again.',
   passwordMissing: 'Enter your password.',
   passwordIncorrect: 'The password is incorrect.',
   welcome: (username: string) => `Welcome, ${username}! Your account is ready and you are signed in.`,

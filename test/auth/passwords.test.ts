@@ -186,6 +186,8 @@ describe('checkNewPassword', () => {
       { name: 'a lone low surrogate', password: 'abcdefgh\udc00' },
       { name: 'the username', password: 'alice.smith', username: 'alice.smith' },
       { name: 'the username in capitals', password: 'ALICE.SMITH', username: 'Alice.Smith' },
+      { name: 'the username in full width', password: 'ｄａｖｅｐａｓｓ２', username: 'davepass2' },
+      { name: 'the username with spaces around', password: ' davepass3 ', username: 'davepass3' },
       { name: '"password123"', password: 'password123' },
       { name: '"iloveyou1"', password: 'iloveyou1' },
       { name: '"PassWord123" in mixed case', password: 'PassWord123' },

@@ -449,6 +449,24 @@ describe('users CLI', () => {
   });
 
   describe('command line', () => {
+    it('prints usage for help', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['help']);
+
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.match(result.stdout, /revoke NAME/);
+    });
+
+    it('rejects revoke of a missing user', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await cli.run(['revoke', 'nobody']);
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /No user named "nobody"/);
+    });
+
     it('rejects an unknown command', PROCESS_TIMEOUT, async () => {
       const cli = newCliProject();
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { MAX_REAUTHENTICATION_FAILURES } from '../../src/web/reauthentication';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { MESSAGES } from '../../src/web/messages';
@@ -152,13 +153,27 @@ describe('POST /account/confirm', () => {
   }
 
   describe('with a wrong password', () => {
-    it('counts a failed login', async () => {
+    it('leaves the login throttle alone', async () => {
       await addUser(app.users, 'bob', PASSWORD);
       const { agent } = await logInStale(app, 'bob');
 
       await confirm(agent, { password: 'not the password' });
 
-      assert.deepEqual(await app.services.throttle.check('bob'), { throttled: false, consecutiveFailures: 1 });
+      assert.deepEqual(await app.services.throttle.check('bob'), { throttled: false, consecutiveFailures: 0 });
+    });
+
+    it('logs the session out at the limit', async () => {
+      await addUser(app.users, 'bea', PASSWORD);
+      const { agent } = await logInStale(app, 'bea');
+      for (let attempt = 1; attempt < MAX_REAUTHENTICATION_FAILURES; attempt++) {
+        assert.equal((await confirm(agent, { password: 'not the password' })).status, 422);
+      }
+
+      const response = await confirm(agent, { password: 'not the password' });
+
+      assert.equal(response.status, 303);
+      assert.equal(response.headers.location, '/login');
+      assert.equal((await agent.get('/account')).status, 302);
     });
   });
 

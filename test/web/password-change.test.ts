@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { MAX_REAUTHENTICATION_FAILURES } from '../../src/web/reauthentication';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { verifyPassword } from '../../src/auth/passwords';
@@ -7,7 +8,6 @@ import { MESSAGES } from '../../src/web/messages';
 import { fetchCsrfToken, flashesIn, logIn, submitForm } from '../support/forms';
 import { logInClient, type LoggedInClient } from '../support/logged-in';
 import { itMarksTheInvalidField } from '../support/field-errors';
-import { fieldErrorFor } from '../support/pages';
 import { ageLastPasswordEntry, sessionDocumentFor, sessionTokenFrom } from '../support/session-cookies';
 import { TEST_BCRYPT_COST, TEST_SECURITY_POLICY, addUser, startTestApp, type TestApp } from '../support/test-app';
 
@@ -166,7 +166,7 @@ describe('POST /account/password', () => {
   });
 
   describe('with a wrong current password', () => {
-    it('counts a failed login', async () => {
+    it('leaves the login throttle alone', async () => {
       await addUser(app.users, 'carol', PASSWORD);
       const loggedIn = await logInAs(app, 'carol');
 
@@ -177,23 +177,41 @@ describe('POST /account/password', () => {
       });
 
       const status = await app.services.throttle.check('carol');
-      assert.deepEqual(status, { throttled: false, consecutiveFailures: 1 });
-      assert.equal((await app.users.findByUsername('carol'))?.failedLoginsSinceLastLogin, 1);
+      assert.deepEqual(status, { throttled: false, consecutiveFailures: 0 });
+      assert.equal((await app.users.findByUsername('carol'))?.failedLoginsSinceLastLogin, 0);
     });
 
-    it('is throttled like a login', async () => {
+    it('logs the session out at the limit', async () => {
       await addUser(app.users, 'dave', PASSWORD);
       const loggedIn = await logInAs(app, 'dave');
       const wrong = { currentPassword: 'not the password', newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD };
-      for (let attempt = 0; attempt < TEST_SECURITY_POLICY.loginThrottle.failuresBeforeDelay; attempt++) {
-        await changePassword(loggedIn.agent, wrong);
+      for (let attempt = 1; attempt < MAX_REAUTHENTICATION_FAILURES; attempt++) {
+        assert.equal((await changePassword(loggedIn.agent, wrong)).status, 422);
       }
 
-      const response = await changePassword(loggedIn.agent, { ...wrong, currentPassword: PASSWORD });
+      const response = await changePassword(loggedIn.agent, wrong);
 
-      assert.equal(response.status, 422);
-      assert.match(fieldErrorFor(response.text, 'currentPassword') ?? '', /^Too many failed login attempts/);
+      assert.equal(response.status, 303);
+      assert.equal(response.headers.location, '/login');
+      assert.equal((await loggedIn.agent.get('/account')).status, 302);
       assert.equal(await passwordMatches(app, 'dave', PASSWORD), true);
+    });
+
+    it('is not blocked by failed logins of others', async () => {
+      await addUser(app.users, 'fern', PASSWORD);
+      const loggedIn = await logInAs(app, 'fern');
+      for (let attempt = 0; attempt < TEST_SECURITY_POLICY.loginThrottle.failuresBeforeDelay; attempt++) {
+        await logIn(request.agent(app.server), { username: 'fern', password: 'a guess' });
+      }
+
+      const response = await changePassword(loggedIn.agent, {
+        currentPassword: PASSWORD,
+        newPassword: NEW_PASSWORD,
+        confirmPassword: NEW_PASSWORD,
+      });
+
+      assert.equal(response.status, 303);
+      assert.equal(await passwordMatches(app, 'fern', NEW_PASSWORD), true);
     });
   });
 

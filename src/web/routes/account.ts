@@ -12,6 +12,7 @@ import { hasFieldErrors, validateForm, type FieldErrors } from '../form-validati
 import { readPlainForm } from '../forms';
 import { renewSessionAfterPasswordEntry } from '../login-session';
 import { MESSAGES } from '../messages';
+import { reauthenticate } from '../reauthentication';
 import { requireFreshLogin } from '../require-fresh-login';
 
 export const ACCOUNT_PATH = '/account';
@@ -107,7 +108,10 @@ async function changePassword(ctx: Context, options: AccountRoutesOptions): Prom
     return;
   }
 
-  const outcome = await options.authenticator.check(sessionUser.username, form.currentPassword);
+  const outcome = await reauthenticate(ctx, options.authenticator, form.currentPassword);
+  if (!outcome) {
+    return;
+  }
   if (outcome.kind !== 'success' || outcome.user.id !== sessionUser.id) {
     await rejectPasswordChange(ctx, options, { currentPassword: currentPasswordMessage(outcome) }, outcome.kind);
     return;

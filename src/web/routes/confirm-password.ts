@@ -6,6 +6,7 @@ import type { SessionUser } from '../../auth/session-user';
 import { MalformedFormError, readPlainForm } from '../forms';
 import { renewSessionAfterPasswordEntry } from '../login-session';
 import { MESSAGES } from '../messages';
+import { reauthenticate } from '../reauthentication';
 import { CONFIRM_PASSWORD_PATH } from '../require-fresh-login';
 import { ACCOUNT_PATH, currentPasswordMessage } from './account';
 
@@ -36,9 +37,10 @@ async function confirmPassword(ctx: Context, options: ConfirmPasswordRoutesOptio
 
   const sessionUser = ctx.state.user as SessionUser;
   const next = safeRedirectPath(fields.next);
-  const outcome = fields.password
-    ? await options.authenticator.check(sessionUser.username, fields.password)
-    : undefined;
+  const outcome = fields.password ? await reauthenticate(ctx, options.authenticator, fields.password) : undefined;
+  if (fields.password && !outcome) {
+    return;
+  }
 
   if (outcome?.kind !== 'success' || outcome.user.id !== sessionUser.id) {
     const message = outcome ? currentPasswordMessage(outcome) : MESSAGES.passwordMissing;
