@@ -1,7 +1,7 @@
 import { IsNotEmpty } from 'class-validator';
 import { IsAcceptableNewPassword, type PasswordRules } from '../auth/password-constraint';
 import { IsUsername } from '../users/username-constraint';
-import { MatchesProperty } from './form-validation';
+import { DiffersFromProperty, MatchesProperty } from './form-validation';
 import { MESSAGES } from './messages';
 
 /**
@@ -34,6 +34,7 @@ export class PasswordChangeForm implements PasswordRules {
   readonly currentPassword: string;
 
   @IsAcceptableNewPassword()
+  @DiffersFromProperty('currentPassword', { message: MESSAGES.newPasswordUnchanged })
   readonly newPassword: string;
 
   @MatchesProperty('newPassword', { message: MESSAGES.passwordsDiffer })

@@ -20,6 +20,21 @@ export function hasFieldErrors(errors: FieldErrors): boolean {
   return Object.keys(errors).length > 0;
 }
 
+/** Accepts a value that differs from another property of the same form, as a new password must. */
+export function DiffersFromProperty(property: string, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'differsFromProperty',
+      constraints: [property],
+      validator: {
+        validate: (value, args) => value !== (args?.object as Record<string, unknown>)[property],
+        defaultMessage: () => `must differ from ${property}.`,
+      },
+    },
+    options,
+  );
+}
+
 /** Accepts a value equal to another property of the same form, as a confirmation field must be. */
 export function MatchesProperty(property: string, options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(

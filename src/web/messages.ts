@@ -21,6 +21,7 @@ export const MESSAGES = {
   passwordsDiffer: 'The two passwords do not match.',
   currentPasswordMissing: 'Enter your current password.',
   currentPasswordIncorrect: 'The current password is incorrect.',
+  newPasswordUnchanged: 'The new password must differ from the current one.',
   reauthenticationLimit: 'You entered a wrong password too many times, so you were logged out. Log in again.',
   passwordMissing: 'Enter your password.',
   passwordIncorrect: 'The password is incorrect.',

@@ -127,6 +127,12 @@ describe('POST /account/password', () => {
         message: /at least 8 characters|same as the username/,
       },
       {
+        name: 'unchanged new password',
+        fields: { currentPassword: PASSWORD, newPassword: PASSWORD, confirmPassword: PASSWORD },
+        field: 'newPassword',
+        message: new RegExp(`^${MESSAGES.newPasswordUnchanged}$`),
+      },
+      {
         name: 'different confirmation',
         fields: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD, confirmPassword: `${NEW_PASSWORD}!` },
         field: 'confirmPassword',
