@@ -10,6 +10,8 @@ export interface ScriptFirestore {
   /** host:port of the emulator, for FIRESTORE_EMULATOR_HOST. */
   hostAndPort: string;
   projectId: string;
+  /** The emulator's process id when this run started it; undefined for a shared emulator. */
+  emulatorPid: number | undefined;
   firestore: Firestore;
   /** Terminates the client and stops the emulator if this run started it. */
   close(): Promise<void>;
@@ -31,6 +33,7 @@ export async function openScriptFirestore(projectPrefix: string): Promise<Script
   return {
     hostAndPort,
     projectId,
+    emulatorPid: emulator?.pid,
     firestore,
     async close() {
       await firestore.terminate();
