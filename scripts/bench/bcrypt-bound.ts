@@ -5,13 +5,13 @@ import bcrypt from 'bcrypt';
 export interface BcryptBound {
   cost: number;
   cores: number;
-  /** Median time of one hash while every core hashes at once. The bound uses this one. */
-  parallelMedianMs: number;
-  parallelSamples: number;
-  /** Median time of one hash with nothing else hashing, for comparison. */
+  /** Median time of one hash with nothing else hashing. The bound uses this one. */
   serialMedianMs: number;
   serialSamples: number;
-  /** cores / parallelMedianMs: the most logins a second if logins did nothing but hash. */
+  /** Median time of one hash while every core hashes at once, for comparison. */
+  parallelMedianMs: number;
+  parallelSamples: number;
+  /** cores / serialMedianMs: the maximum logins a second if logins did nothing but hash. */
   loginsPerSecond: number;
 }
 
@@ -19,36 +19,37 @@ export interface BcryptBound {
 const INPUT = 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCNg=';
 
 /**
- * Times bcrypt.hash at the cost, `rounds` times alone and `rounds` times on all cores at once.
- * The bound divides the cores by the parallel median, because during a login phase all cores
- * hash together. No server could avoid what that costs each hash (shared caches, a lower
- * all-core clock, other programs on the machine), so the time of a hash alone would overstate
- * what the cores can do.
+ * Times bcrypt.hash at the cost: `serialRounds` hashes one at a time, then `parallelRounds`
+ * rounds of one hash per core at once. The bound divides the cores by the median of the hashes
+ * timed one at a time. Such a hash needs only one free core, so other programs on a shared
+ * machine barely change it, while a parallel time takes whatever CPU they leave at that moment,
+ * which differs from what they leave during the login phase a minute later. What other programs
+ * take then shows in the login phase's CPU split instead of hiding in the bound.
  */
-export async function measureBcryptBound(cost: number, rounds: number): Promise<BcryptBound> {
+export async function measureBcryptBound(cost: number, serialRounds: number, parallelRounds: number): Promise<BcryptBound> {
   const cores = availableParallelism();
   // The first call loads the native code and warms the CPU caches.
   await bcrypt.hash(INPUT, cost);
 
   const serial: number[] = [];
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < serialRounds; round++) {
     serial.push(await timeOneHash(cost));
   }
 
   const parallel: number[] = [];
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < parallelRounds; round++) {
     parallel.push(...(await Promise.all(Array.from({ length: cores }, () => timeOneHash(cost)))));
   }
 
-  const parallelMedianMs = median(parallel);
+  const serialMedianMs = median(serial);
   return {
     cost,
     cores,
-    parallelMedianMs,
-    parallelSamples: parallel.length,
-    serialMedianMs: median(serial),
+    serialMedianMs,
     serialSamples: serial.length,
-    loginsPerSecond: (cores * 1000) / parallelMedianMs,
+    parallelMedianMs: median(parallel),
+    parallelSamples: parallel.length,
+    loginsPerSecond: (cores * 1000) / serialMedianMs,
   };
 }
 
