@@ -22,9 +22,9 @@ const INPUT = 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCNg=';
  * Times bcrypt.hash at the cost: `serialRounds` hashes one at a time, then `parallelRounds`
  * rounds of one hash per core at once. The bound divides the cores by the median of the hashes
  * timed one at a time. Such a hash needs only one free core, so other programs on a shared
- * machine barely change it, while a parallel time takes whatever CPU they leave at that moment,
- * which differs from what they leave during the login phase a minute later. What other programs
- * take then shows in the login phase's CPU split instead of hiding in the bound.
+ * machine barely change it. A parallel time takes whatever CPU they leave at that moment, which
+ * differs from what they leave during the login phase a minute later. What other programs take
+ * then shows in the login phase's CPU split instead of hiding in the bound.
  */
 export async function measureBcryptBound(cost: number, serialRounds: number, parallelRounds: number): Promise<BcryptBound> {
   const cores = availableParallelism();
