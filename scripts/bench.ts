@@ -74,8 +74,8 @@ async function main(): Promise<number> {
     : await measureBcryptBound(options.bcryptCost, BCRYPT_SERIAL_ROUNDS, BCRYPT_PARALLEL_ROUNDS);
   const loginsPerPhase = Math.min(options.maxLoginsPerPhase, Math.max(options.loginConnections, Math.round(bcrypt.loginsPerSecond * options.phaseSeconds)));
 
-  const logDir = await mkdtemp(path.join(os.tmpdir(), 'firestore-login-bench-'));
   const database = await openScriptFirestore('bench');
+  const logDir = await mkdtemp(path.join(os.tmpdir(), 'firestore-login-bench-'));
   const failures: Failure[] = [];
   let setup: Setup | undefined;
 
