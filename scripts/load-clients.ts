@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { CookieClient, csrfTokenIn } from './support/http-client';
 
 // The load clients run in a worker thread, so that their own work does not show up as event-loop
 // delay in the server, which runs on the main thread.
@@ -22,46 +23,9 @@ export interface LoadClientReport {
   crossedSessions: number;
 }
 
-const CSRF_FIELD = /name="_csrf" value="([^"]+)"/;
-
-class Client {
-  private cookies = new Map<string, string>();
-
-  constructor(private readonly baseUrl: string) {}
-
-  async get(path: string): Promise<Response> {
-    const response = await fetch(this.baseUrl + path, { headers: this.headers(), redirect: 'manual' });
-    this.keepCookies(response);
-    return response;
-  }
-
-  async postForm(path: string, fields: Record<string, string>): Promise<Response> {
-    const response = await fetch(this.baseUrl + path, {
-      method: 'POST',
-      headers: { ...this.headers(), 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(fields).toString(),
-      redirect: 'manual',
-    });
-    this.keepCookies(response);
-    return response;
-  }
-
-  private headers(): Record<string, string> {
-    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-    return cookie ? { Cookie: cookie } : {};
-  }
-
-  private keepCookies(response: Response): void {
-    for (const header of response.headers.getSetCookie()) {
-      const [name, value] = header.split(';')[0].split('=');
-      this.cookies.set(name, value);
-    }
-  }
-}
-
-async function logIn(client: Client, username: string, password: string, report: LoadClientReport): Promise<boolean> {
+async function logIn(client: CookieClient, username: string, password: string, report: LoadClientReport): Promise<boolean> {
   const page = await client.get('/login');
-  const token = CSRF_FIELD.exec(await page.text())?.[1] ?? '';
+  const token = csrfTokenIn(await page.text()) ?? '';
   const startedAt = performance.now();
   const response = await client.postForm('/login', { _csrf: token, username, password });
   await response.arrayBuffer();
@@ -79,7 +43,7 @@ async function logIn(client: Client, username: string, password: string, report:
   return true;
 }
 
-async function viewDashboard(client: Client, username: string, report: LoadClientReport): Promise<void> {
+async function viewDashboard(client: CookieClient, username: string, report: LoadClientReport): Promise<void> {
   const startedAt = performance.now();
   const response = await client.get('/dashboard');
   const html = await response.text();
@@ -95,7 +59,7 @@ async function viewDashboard(client: Client, username: string, report: LoadClien
   }
 }
 
-async function keepViewing(client: Client, username: string, until: number, report: LoadClientReport) {
+async function keepViewing(client: CookieClient, username: string, until: number, report: LoadClientReport) {
   while (performance.now() < until) {
     await recordFailure(report, `dashboard of ${username}`, () => viewDashboard(client, username, report));
   }
@@ -121,7 +85,7 @@ async function run(options: LoadClientOptions): Promise<LoadClientReport> {
   };
   const viewers = options.usernames.slice(0, options.viewerCount).map((username) => ({
     username,
-    client: new Client(options.baseUrl),
+    client: new CookieClient(options.baseUrl),
   }));
   for (const viewer of viewers) {
     await logIn(viewer.client, viewer.username, options.password, report);
@@ -132,7 +96,7 @@ async function run(options: LoadClientOptions): Promise<LoadClientReport> {
   const viewing = viewers.map((viewer) => keepViewing(viewer.client, viewer.username, until, report));
   const logins = options.usernames.map((username) =>
     recordFailure(report, `login of ${username}`, async () => {
-      const client = new Client(options.baseUrl);
+      const client = new CookieClient(options.baseUrl);
       if (await logIn(client, username, options.password, report)) {
         await viewDashboard(client, username, report);
       }

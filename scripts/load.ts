@@ -6,24 +6,24 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
+import type { Firestore } from '@google-cloud/firestore';
 import pino from 'pino';
 import { createApp } from '../src/app';
 import { hashPassword } from '../src/auth/passwords';
-import { createFirestoreClient } from '../src/firestore/client';
 import { DEFAULT_SECURITY_POLICY } from '../src/config/security-policy';
-import { startEmulator } from '../src/firestore/emulator';
-import { locateEmulatorJar } from '../src/firestore/emulator-locator';
-import { findFreePort } from '../src/firestore/free-port';
 import { createFirestoreReadinessCheck } from '../src/firestore/readiness';
 import { createServices } from '../src/services';
 import { DEFAULT_FEED_OPTIONS } from '../src/sessions/session-change-feed';
 import { configureConnections, LISTEN_BACKLOG } from '../src/web/http-server';
 import type { LoadClientOptions, LoadClientReport } from './load-clients';
+import { openScriptFirestore, reportStrayRejections } from './support/emulator';
+import { createUsers } from './support/users';
 
-// Runs the server against its own emulator and drives it from a worker thread: LOGIN_USERS
-// concurrent logins while a few users keep viewing the dashboard for LOAD_SECONDS. Reports
-// errors, latency percentiles and the server's event-loop delay, and exits 1 when a request
-// failed without being throttled by design or a dashboard showed another user.
+// Runs the server against its own emulator (or the one FIRESTORE_EMULATOR_HOST names, in a
+// project of its own) and drives it from a worker thread: LOGIN_USERS concurrent logins while
+// a few users keep viewing the dashboard for LOAD_SECONDS. Reports errors, latency percentiles
+// and the server's event-loop delay, and exits 1 when a request failed without being throttled
+// by design or a dashboard showed another user.
 
 const LOGIN_USERS = Number(process.env.LOAD_USERS ?? 1000);
 const VIEWERS = Number(process.env.LOAD_VIEWERS ?? 20);
@@ -31,7 +31,6 @@ const DURATION_MS = Number(process.env.LOAD_SECONDS ?? 20) * 1000;
 // The login load is about concurrency, not hash strength; cost 8 keeps a run under a minute.
 const BCRYPT_COST = Number(process.env.LOAD_BCRYPT_COST ?? 8);
 const PASSWORD = 'load test passphrase';
-const PROJECT_ID = 'demo-load';
 
 const LOAD_SECURITY_POLICY = {
   ...DEFAULT_SECURITY_POLICY,
@@ -40,36 +39,21 @@ const LOAD_SECURITY_POLICY = {
 };
 
 async function main(): Promise<number> {
-  process.env.METADATA_SERVER_DETECTION ??= 'none';
-  // Calls abandoned at their deadline may still retry when the client is terminated at the end,
-  // and the Firestore library then rejects promises that nothing awaits.
-  process.on('unhandledRejection', (reason) => {
-    process.stderr.write(`ignored a rejection after the run: ${String((reason as Error)?.message ?? reason)}\n`);
-  });
-  const emulator = await startEmulator({ jarPath: await locateEmulatorJar(), port: await findFreePort() });
-  const firestore = createFirestoreClient({ kind: 'emulator', host: emulator.hostAndPort, projectId: PROJECT_ID });
+  reportStrayRejections();
+  const { firestore, close } = await openScriptFirestore('load');
 
   try {
     const services = createServices(firestore, LOAD_SECURITY_POLICY, { sessionCache: DEFAULT_FEED_OPTIONS });
-    const usernames = await createUsers(services.users, LOGIN_USERS);
+    const usernames = Array.from({ length: LOGIN_USERS }, (_, index) => `load${index}`);
+    await createUsers(services.users, usernames, await hashPassword(PASSWORD, BCRYPT_COST));
     const server = await listen(services, firestore);
     const report = await driveLoad(server, usernames);
     server.close();
     services.sessionChanges.stop();
     return printReport(report);
   } finally {
-    await firestore.terminate();
-    await emulator.stop();
+    await close();
   }
-}
-
-async function createUsers(users: ReturnType<typeof createServices>['users'], count: number): Promise<string[]> {
-  const hash = await hashPassword(PASSWORD, BCRYPT_COST);
-  const usernames = Array.from({ length: count }, (_, index) => `load${index}`);
-  for (let start = 0; start < count; start += 50) {
-    await Promise.all(usernames.slice(start, start + 50).map((name) => users.createUser(name, hash)));
-  }
-  return usernames;
 }
 
 /**
@@ -90,7 +74,7 @@ function recordRequestLine(line: string): void {
   }
 }
 
-async function listen(services: ReturnType<typeof createServices>, firestore: ReturnType<typeof createFirestoreClient>) {
+async function listen(services: ReturnType<typeof createServices>, firestore: Firestore) {
   const requestLog = new Writable({
     write(chunk: Buffer, _encoding, done) {
       chunk.toString().split('\n').filter(Boolean).forEach(recordRequestLine);

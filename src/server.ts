@@ -1,20 +1,16 @@
 import 'reflect-metadata';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { createApp } from './app';
 import { loadConfig, type Config } from './config/config';
 import { ConfigError } from './config/config-error';
-import { loadOrCreateDevSessionKeys } from './config/session-keys';
 import { connectFirestore, type FirestoreConnection } from './firestore/connect';
-import { FirestoreDeadline } from './firestore/deadline';
-import { createFirestoreReadinessCheck } from './firestore/readiness';
 import { createLogger } from './log/logger';
-import { configureConnections, LISTEN_BACKLOG } from './web/http-server';
+import { listen } from './web/http-server';
 import { RepeatLimiter } from './log/repeat-limiter';
-import { createServices, type Services } from './services';
-import { DEFAULT_FEED_OPTIONS } from './sessions/session-change-feed';
+import { createServerApp } from './server-app';
+import type { Services } from './services';
 import type { UserRepository } from './users/user-repository';
 
 // In-flight requests get this long to finish after SIGTERM before their connections are cut.
@@ -34,25 +30,7 @@ async function main(): Promise<void> {
 }
 
 async function serve(config: Config, connection: FirestoreConnection, logger: Logger): Promise<void> {
-  const deadline = new FirestoreDeadline(config.firestoreDeadlineMs);
-  const services = createServices(connection.firestore, config.security, {
-    logger,
-    deadline,
-    sessionCache: config.sessionCache && DEFAULT_FEED_OPTIONS,
-  });
-
-  const app = createApp({
-    services,
-    security: config.security,
-    checkReadiness: createFirestoreReadinessCheck(connection.firestore, deadline),
-    logger,
-    sessionKeys: config.sessionKeys ?? (await loadOrCreateDevSessionKeys(config.dataDir)),
-    bcryptCost: config.bcryptCost,
-    isProduction: config.isProduction,
-    signupEnabled: config.signupEnabled,
-    trustProxy: config.trustProxy,
-    loginGate: { concurrent: config.loginConcurrency },
-  });
+  const { app, services } = await createServerApp(config, connection.firestore, logger);
 
   let server: Server;
   try {
@@ -80,24 +58,6 @@ function loadConfigOrExit(): Config {
     }
     throw error;
   }
-}
-
-function listen(handler: RequestListener, config: Config): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer(handler);
-    configureConnections(server);
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new ConfigError(`Port ${config.port} on ${config.host} is in use by another program: set PORT to a free port.`)
-          : error,
-      );
-    });
-    server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
-      server.off('error', reject);
-      resolve(server);
-    });
-  });
 }
 
 function displayHost(host: string): string {
