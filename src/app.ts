@@ -5,7 +5,7 @@ import Router from 'koa-router';
 import session from 'koa-session';
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/authenticator';
-import { createPassport } from './auth/passport';
+import { createPassport, restoreSessionUser } from './auth/passport';
 import { PUBLIC_DIR, TEMPLATES_DIR } from './paths';
 import { DummyHash } from './auth/passwords';
 import { defaultLoginConcurrency } from './config/config';
@@ -119,7 +119,7 @@ export function createApp(options: AppOptions): Koa {
   );
   app.use(csrfProtection());
   app.use(passport.initialize());
-  app.use(passport.session());
+  app.use(restoreSessionUser());
   app.use(flashMessages);
 
   app.use(homeRoutes().routes());

@@ -1,4 +1,4 @@
-import type { Context } from 'koa';
+import type { Context, Next } from 'koa';
 import koaPassport from 'koa-passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { User } from '../users/user';
@@ -16,15 +16,14 @@ export interface LoginFailure {
 
 /**
  * Builds a passport instance for one app. The local strategy checks credentials through the
- * authenticator, and the session stores a small snapshot of the user (see SessionUser), so that
- * restoring it costs no Firestore read.
+ * authenticator, and the session stores a small snapshot of the user (see SessionUser), which
+ * restoreSessionUser reads back without a Firestore read.
  */
 export function createPassport(authenticator: Authenticator): Passport {
   const passport = new koaPassport.KoaPassport();
 
   passport.use('local', createLocalStrategy(authenticator));
   passport.serializeUser((user, done) => done(null, serializeSessionUser(user as SessionUser)));
-  passport.deserializeUser((stored: unknown, done) => done(null, deserializeSessionUser(stored) ?? false));
 
   return passport;
 }
@@ -49,6 +48,29 @@ function createLocalStrategy(authenticator: Authenticator): LocalStrategy {
       }
     }, done);
   });
+}
+
+/**
+ * Restores the logged-in user from the session, as passport's session strategy does, but without
+ * building passport's imitation of an Express request on every request. The session contains a
+ * snapshot of the user (see SessionUser), so this is a plain read; an unreadable snapshot is
+ * dropped, which leaves the request anonymous.
+ */
+export function restoreSessionUser() {
+  return async function restoreUser(ctx: Context, next: Next): Promise<void> {
+    const stored = ctx.session?.passport?.user;
+
+    if (stored !== undefined) {
+      const user = deserializeSessionUser(stored);
+      if (user) {
+        ctx.state.user = user;
+      } else {
+        delete ctx.session?.passport.user;
+      }
+    }
+
+    await next();
+  };
 }
 
 /** The result of running the local strategy on a request. */

@@ -22,8 +22,12 @@ export class SessionCache<Session extends CacheableSession> {
 
   /** Returns the cached session, or undefined when there is none or the feed is not current. */
   lookup(sessionId: string): Session | undefined {
-    this.feed.noteRead();
     return this.feed.isCurrent() ? this.entries.get(sessionId) : undefined;
+  }
+
+  /** Records a request for a logged-in session: the traffic that makes heartbeats worth sending. */
+  noteLoggedInRead(): void {
+    this.feed.noteRead();
   }
 
   /** Marks the start of a read from Firestore; pass the result to remember(). */

@@ -153,6 +153,9 @@ export class FirestoreSessionStore {
     if (!record || this.hasExpired(record)) {
       return null;
     }
+    if (record.userId !== null) {
+      this.cache?.noteLoggedInRead();
+    }
 
     if (!(await this.refreshActivityIfDue(reference, record))) {
       this.cache?.forget(reference.id);
