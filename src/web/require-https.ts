@@ -19,9 +19,12 @@ export function requireHttps() {
     // One warning explains the likely misconfiguration; repeating it per request adds nothing.
     if (!hasWarned) {
       hasWarned = true;
+      const advice = ctx.app.proxy
+        ? 'check that the proxy sends X-Forwarded-Proto: https'
+        : 'behind a TLS proxy, set TRUST_PROXY=true';
       ctx.log.warn(
         { protocol: ctx.protocol, trustProxy: ctx.app.proxy },
-        'rejecting plain-HTTP requests in production; behind a TLS proxy, set TRUST_PROXY=true',
+        `rejecting plain-HTTP requests in production; ${advice}`,
       );
     }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { MESSAGES } from '../../src/web/messages';
+import { captureLog } from '../support/log-capture';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 describe('production over plain HTTP', () => {
@@ -64,4 +65,26 @@ describe('production behind a TLS proxy', () => {
 
     assert.match(String(response.headers['strict-transport-security']), /max-age=\d+/);
   });
+});
+
+describe('plain-HTTP warning', () => {
+  for (const { trustProxy, advice } of [
+    { trustProxy: false, advice: /set TRUST_PROXY=true/ },
+    { trustProxy: true, advice: /X-Forwarded-Proto: https/ },
+  ]) {
+    it(`gives advice with TRUST_PROXY=${trustProxy}`, async () => {
+      const log = captureLog();
+      const app = await startTestApp({ isProduction: true, trustProxy, logger: log.logger });
+
+      try {
+        assert.equal((await request(app.server).get('/login')).status, 403);
+      } finally {
+        await app.close();
+      }
+
+      const warning = log.lines().find((line) => String(line.msg).startsWith('rejecting plain-HTTP'));
+      assert.ok(warning, 'no plain-HTTP warning was logged');
+      assert.match(String(warning.msg), advice);
+    });
+  }
 });
