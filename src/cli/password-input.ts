@@ -39,22 +39,25 @@ function firstLine(text: string): string {
 
 /** Prompts on stderr and reads one line from the terminal without showing what is typed. */
 function promptHidden(prompt: string): Promise<string> {
-  process.stderr.write(prompt);
-
+  // The interface switches the terminal to raw mode, which stops its echo. The prompt comes
+  // after that, or a password typed (or pasted) at once would show on the screen.
   const silentOutput = new Writable({ write: (_chunk, _encoding, done) => done() });
   const readline = createInterface({ input: process.stdin, output: silentOutput, terminal: true });
+  process.stderr.write(prompt);
 
   return new Promise((resolve, reject) => {
+    // Each handler settles the promise before it closes the interface, because closing fires
+    // "close" at once, and the first settlement wins.
     readline.once('line', (line) => {
       process.stderr.write('\n');
-      readline.close();
       resolve(line);
+      readline.close();
     });
     readline.once('SIGINT', () => {
-      readline.close();
       reject(new PasswordInputError('Cancelled.'));
+      readline.close();
     });
-    // Ctrl-D ends the input without a line; "close" after "line" settles nothing.
+    // Ctrl-D ends the input without a line.
     readline.once('close', () => reject(new PasswordInputError('No password entered.')));
   });
 }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Timestamp, type Firestore } from '@google-cloud/firestore';
@@ -445,6 +446,68 @@ describe('users CLI', () => {
       assert.equal(revoked.exitCode, 0, revoked.stderr);
       assert.equal(revoked.stdout, 'Ended 2 sessions of "alice".\n');
       assert.equal(listed.stdout, 'No active sessions for "alice".\n');
+    });
+  });
+
+  describe('in a terminal', () => {
+    /**
+     * Runs the CLI in a pseudo-terminal (util-linux `script`), typing each answer once its
+     * prompt has appeared, as a person would.
+     */
+    function runInTerminal(cli: CliProject, args: string[], answers: Record<string, string>) {
+      const command = [process.execPath, CLI_SCRIPT, ...args].map((part) => `'${part}'`).join(' ');
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: buildEnv(process.env, ['NODE_ENV', 'SESSION_KEYS', 'LOG_LEVEL'], {
+          FIRESTORE_EMULATOR_HOST: emulatorHost(),
+          GOOGLE_CLOUD_PROJECT: cli.projectId,
+          BCRYPT_COST: String(CLI_BCRYPT_COST),
+          METADATA_SERVER_DETECTION: 'none',
+        }),
+      });
+      const pending = new Map(Object.entries(answers));
+      let output = '';
+
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        for (const [prompt, answer] of pending) {
+          if (output.endsWith(prompt)) {
+            pending.delete(prompt);
+            child.stdin.write(`${answer}\r`);
+          }
+        }
+      });
+
+      return new Promise<{ exitCode: number | null; output: string }>((resolve) => {
+        child.on('close', (exitCode) => resolve({ exitCode, output }));
+      });
+    }
+
+    it('add asks for the password twice', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await runInTerminal(cli, ['add', 'alice'], {
+        'Password: ': PASSWORD,
+        'Repeat the password: ': PASSWORD,
+      });
+
+      assert.equal(result.exitCode, 0, result.output);
+      assert.match(result.output, /Created user "alice"/);
+      assert.doesNotMatch(result.output, new RegExp(PASSWORD));
+      const user = await cli.users.findByUsername('alice');
+      assert.equal((await verifyPassword(PASSWORD, user?.passwordHash ?? '', CLI_BCRYPT_COST)).matches, true);
+    });
+
+    it('add rejects two different entries', PROCESS_TIMEOUT, async () => {
+      const cli = newCliProject();
+
+      const result = await runInTerminal(cli, ['add', 'alice'], {
+        'Password: ': PASSWORD,
+        'Repeat the password: ': `${PASSWORD} again`,
+      });
+
+      assert.equal(result.exitCode, 1);
+      assert.match(result.output, /The two passwords do not match/);
+      assert.equal(await cli.users.findByUsername('alice'), null);
     });
   });
 
