@@ -13,6 +13,15 @@ export type LoginOutcome =
   | { kind: 'inactive'; user: User }
   | { kind: 'throttled'; retryAfterMs: number };
 
+/** The result of looking up a user and comparing a password. */
+interface Verification {
+  user: User | null;
+  /** The password as text; empty when the input was not text. */
+  passwordText: string;
+  matches: boolean;
+  needsRehash: boolean;
+}
+
 export interface AuthenticatorOptions {
   users: UserRepository;
   throttle: LoginThrottle;
@@ -37,12 +46,8 @@ export class Authenticator {
       return { kind: 'throttled', retryAfterMs: status.retryAfterMs };
     }
 
-    const user = typeof username === 'string' ? await this.findUser(username) : null;
-    const passwordText = typeof password === 'string' ? password : '';
-    const hash = user?.passwordHash ?? (await this.options.dummyHash.get());
-    const { matches, needsRehash } = await verifyPassword(passwordText, hash, this.options.bcryptCost);
-
-    if (!user || !matches || typeof password !== 'string') {
+    const { user, passwordText, matches, needsRehash } = await this.verify(username, password);
+    if (!user || !matches) {
       await this.recordFailure(throttleKey, user);
       return { kind: 'invalid-credentials' };
     }
@@ -50,31 +55,40 @@ export class Authenticator {
     if (status.consecutiveFailures > 0) {
       await throttle.reset(throttleKey);
     }
-    if (needsRehash) {
-      await this.upgradeHash(user, passwordText);
-    }
-
-    return isActive(user) ? { kind: 'success', user } : { kind: 'inactive', user };
+    return this.accept(user, passwordText, needsRehash);
   }
 
   /**
    * Checks the password of a user who is already logged in, before a sensitive action. The
    * username throttle is neither checked nor fed, so other people's failed logins cannot lock the
-   * owner out of changing the password; the caller limits attempts per session instead.
+   * owner out of changing the password. The caller limits attempts per session instead.
    */
   async reauthenticate(username: string, password: unknown): Promise<LoginOutcome> {
-    const user = await this.findUser(username);
+    const { user, passwordText, matches, needsRehash } = await this.verify(username, password);
+    if (!user || !matches) {
+      return { kind: 'invalid-credentials' };
+    }
+    return this.accept(user, passwordText, needsRehash);
+  }
+
+  /**
+   * Looks up the user and compares the password. An unknown user, an invalid username and
+   * non-text input cost one bcrypt comparison too, against the dummy hash, and never match.
+   */
+  private async verify(username: unknown, password: unknown): Promise<Verification> {
+    const user = typeof username === 'string' ? await this.findUser(username) : null;
     const passwordText = typeof password === 'string' ? password : '';
     const hash = user?.passwordHash ?? (await this.options.dummyHash.get());
     const { matches, needsRehash } = await verifyPassword(passwordText, hash, this.options.bcryptCost);
 
-    if (!user || !matches || typeof password !== 'string') {
-      return { kind: 'invalid-credentials' };
-    }
-    if (needsRehash) {
-      await this.upgradeHash(user, passwordText);
-    }
+    return { user, passwordText, matches: matches && typeof password === 'string', needsRehash };
+  }
 
+  /** Upgrades the verified user's hash when it is due, and reports whether the account may log in. */
+  private async accept(user: User, password: string, needsRehash: boolean): Promise<LoginOutcome> {
+    if (needsRehash) {
+      await this.upgradeHash(user, password);
+    }
     return isActive(user) ? { kind: 'success', user } : { kind: 'inactive', user };
   }
 

@@ -40,18 +40,19 @@ function newCliProject(): CliProject {
   return {
     projectId,
     users: createUserRepository(firestore),
-    run: (args, stdin = '', extraEnv = {}) =>
-      runNodeScript(CLI_SCRIPT, args, {
-        env: buildEnv(process.env, ['NODE_ENV', 'SESSION_KEYS', 'LOG_LEVEL'], {
-          FIRESTORE_EMULATOR_HOST: emulatorHost(),
-          GOOGLE_CLOUD_PROJECT: projectId,
-          BCRYPT_COST: String(CLI_BCRYPT_COST),
-          METADATA_SERVER_DETECTION: 'none',
-          ...extraEnv,
-        }),
-        stdin,
-      }),
+    run: (args, stdin = '', extraEnv = {}) => runNodeScript(CLI_SCRIPT, args, { env: cliEnv(projectId, extraEnv), stdin }),
   };
+}
+
+/** Returns the environment of a CLI run against the test emulator's project `projectId`. */
+function cliEnv(projectId: string, extraEnv: Record<string, string> = {}) {
+  return buildEnv(process.env, ['NODE_ENV', 'SESSION_KEYS', 'LOG_LEVEL'], {
+    FIRESTORE_EMULATOR_HOST: emulatorHost(),
+    GOOGLE_CLOUD_PROJECT: projectId,
+    BCRYPT_COST: String(CLI_BCRYPT_COST),
+    METADATA_SERVER_DETECTION: 'none',
+    ...extraEnv,
+  });
 }
 
 function linesOf(text: string): string[] {
@@ -456,14 +457,7 @@ describe('users CLI', () => {
      */
     function runInTerminal(cli: CliProject, args: string[], answers: Record<string, string>) {
       const command = [process.execPath, CLI_SCRIPT, ...args].map((part) => `'${part}'`).join(' ');
-      const child = spawn('script', ['-qec', command, '/dev/null'], {
-        env: buildEnv(process.env, ['NODE_ENV', 'SESSION_KEYS', 'LOG_LEVEL'], {
-          FIRESTORE_EMULATOR_HOST: emulatorHost(),
-          GOOGLE_CLOUD_PROJECT: cli.projectId,
-          BCRYPT_COST: String(CLI_BCRYPT_COST),
-          METADATA_SERVER_DETECTION: 'none',
-        }),
-      });
+      const child = spawn('script', ['-qec', command, '/dev/null'], { env: cliEnv(cli.projectId) });
       const pending = new Map(Object.entries(answers));
       let output = '';
 
