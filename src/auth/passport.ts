@@ -53,7 +53,7 @@ function createLocalStrategy(authenticator: Authenticator): LocalStrategy {
 /**
  * Restores the logged-in user from the session, as passport's session strategy does, but without
  * building passport's imitation of an Express request on every request. The session contains a
- * snapshot of the user (see SessionUser), so this is a plain read; an unreadable snapshot is
+ * snapshot of the user (see SessionUser), so this is a plain read. An unreadable snapshot is
  * dropped, which leaves the request anonymous.
  */
 export function restoreSessionUser() {

@@ -107,8 +107,9 @@ interface ReplacedSession {
   userId: string;
 }
 
-// An attempt fails only when a session of the user vanished or moved during it, which needs a
-// renewal or another revocation to land within the attempt's two round trips.
+// An attempt fails only when a session of the user vanished or moved during its two round trips.
+// Five such collisions in a row would take a user renewing sessions continuously, so this bound
+// is an estimate, not a guarantee: past it, the revocation fails with the NOT_FOUND error.
 const MAX_REVOCATION_ATTEMPTS = 5;
 
 type ContextWithSession = Context & { [LOADED_SESSION]?: LoadedSession; [REPLACED_SESSION]?: ReplacedSession };

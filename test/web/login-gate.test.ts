@@ -53,7 +53,7 @@ describe('LoginGate', () => {
   });
 });
 
-/** A repository whose username lookups wait until release() is called; `entered` resolves at the first. */
+/** Wraps a repository so that username lookups wait for release(); `entered` resolves at the first. */
 function heldRepository(users: UserRepository) {
   let release: () => void = () => {};
   let announceEntry: () => void = () => {};
